@@ -7,5 +7,6 @@
 #include <bpfx/isa.h>
 #include <bpfx/vm.h>
 #include <bpfx/asm.h>
+#include <bpfx/object.h>
 
 #endif

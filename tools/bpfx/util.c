@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - shared CLI helpers (placeholder until the CLI lands). */
+#include "cli.h"
