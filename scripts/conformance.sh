@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the public bpf_conformance suite against bpfx, once per engine.
+#
+#   scripts/conformance.sh RUNNER_PATH TESTS_DIR [BPFX] [ENGINE...]
+#
+# RUNNER_PATH  an already-built bpf_conformance_runner (see docs/conformance.md)
+# TESTS_DIR    the suite's tests/ directory
+# BPFX         the bpfx binary (default: build/bpfx)
+# ENGINE...    engines to run (default: interp checked)
+#
+# The runner starts the plugin as `PLUGIN [MEM_HEX] PLUGIN_OPTIONS...`: the
+# memory comes before the options, so it cannot be `bpfx` itself with
+# "conformance-plugin" as an option. A two-line wrapper per engine puts the
+# subcommand first. All groups are included (callx and packet too) at CPU v4.
+# Prints per engine: passed / run / skipped and every failing test; exits 1
+# if any test failed on any engine.
+set -uo pipefail
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then usage; exit 0; fi
+if [ $# -lt 2 ]; then usage >&2; exit 2; fi
+runner=$1
+tests=$2
+bpfx=${3:-build/bpfx}
+shift $(( $# >= 3 ? 3 : 2 ))
+engines=("$@")
+[ ${#engines[@]} -eq 0 ] && engines=(interp checked)
+
+[ -x "$runner" ] || { echo "conformance: runner '$runner' is not an executable" >&2; exit 2; }
+[ -d "$tests" ] || { echo "conformance: tests directory '$tests' does not exist" >&2; exit 2; }
+[ -x "$bpfx" ] || { echo "conformance: bpfx binary '$bpfx' is not an executable" >&2; exit 2; }
+bpfx=$(cd "$(dirname "$bpfx")" && pwd)/$(basename "$bpfx")
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+status=0
+for engine in "${engines[@]}"; do
+  plugin=$tmp/bpfx-plugin-$engine
+  printf '#!/bin/sh\nexec "%s" conformance-plugin --engine %s "$@"\n' "$bpfx" "$engine" >"$plugin"
+  chmod +x "$plugin"
+  out=$tmp/out-$engine
+  "$runner" --test_file_directory "$tests" --plugin_path "$plugin" --cpu_version v4 \
+    --include_groups callx packet >"$out" 2>&1
+  rc=$?
+  summary=$(grep -E '^Passed [0-9]+ out of [0-9]+ tests' "$out" | tail -1)
+  skipped=$(grep -c '^SKIP: ' "$out")
+  if [ -z "$summary" ]; then
+    echo "conformance [$engine]: the runner printed no summary (exit $rc):"
+    tail -20 "$out"
+    status=1
+    continue
+  fi
+  passed=$(echo "$summary" | awk '{print $2}')
+  run=$(echo "$summary" | awk '{print $5}')
+  echo "conformance [$engine]: $passed passed, $((run - passed)) failed, $skipped skipped (of $((run + skipped)) test files)"
+  grep -E '^(FAIL|ERROR): ' "$out" | sed "s/^/  [$engine] /"
+  grep -E '^SKIP: ' "$out" | sed "s/^/  [$engine] /"
+  [ "$passed" = "$run" ] || status=1
+done
+exit $status
