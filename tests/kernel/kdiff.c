@@ -20,9 +20,15 @@
  *     to an epilogue `r0 >>= 32; exit` (high half). Exits of subprograms
  *     (targets of local calls) are left alone.
  *
+ * Programs with legacy packet access (LD_ABS/LD_IND) run as socket filters
+ * instead: the kernel reads the packet (-- packet, else -- mem) from the
+ * skb after a 14-byte Ethernet header, the prologue sets r6 = ctx (which
+ * those instructions need), r1 = 0 and r2 = the memory's length, and only
+ * r0 is compared (memory is then not the program's to change).
+ *
  * Not compared (counted as skipped, with the reason): programs that call
  * helpers or kfuncs (kernel helpers are not bpfx's), lddw of maps or
- * variables, legacy packet access, tests with an expected error, and any
+ * variables, tests with an expected error, and any
  * program the kernel's verifier refuses (its reason is printed). Programs in
  * which an AND may take a negated value (neg, or a register subtraction
  * such as 0 - x) are never loaded: this kernel's verifier can crash on them
@@ -102,6 +108,7 @@ struct test {
 	struct buf raw;          /* -- raw, as struct bpfx_insn slots */
 	struct buf mem;          /* -- mem */
 	struct buf mem_after;    /* -- mem-after */
+	struct buf packet;       /* -- packet */
 	bool has_asm, has_raw, has_mem, has_result, has_error, has_mem_after, has_packet;
 	uint64_t result;
 	char groups[256];
@@ -115,6 +122,7 @@ static void test_free(struct test *t)
 	buf_free(&t->raw);
 	buf_free(&t->mem);
 	buf_free(&t->mem_after);
+	buf_free(&t->packet);
 }
 
 static int hexval(int c)
@@ -232,6 +240,8 @@ static int section_line(struct test *t, enum section sec, char *line, int lineno
 		return parse_hex_bytes(line, &t->mem, t->path, lineno);
 	case SEC_MEM_AFTER:
 		return parse_hex_bytes(line, &t->mem_after, t->path, lineno);
+	case SEC_PACKET:
+		return parse_hex_bytes(line, &t->packet, t->path, lineno);
 	case SEC_RESULT:
 		if (parse_u64(line, &t->result)) {
 			fprintf(stderr, "%s:%d: bad result '%s'\n", t->path, lineno, line);
@@ -326,7 +336,7 @@ static int parse_test(const char *path, struct test *t)
 			}
 			continue;
 		}
-		if (sec == SEC_NONE || sec == SEC_OTHER || sec == SEC_ERROR || sec == SEC_PACKET)
+		if (sec == SEC_NONE || sec == SEC_OTHER || sec == SEC_ERROR)
 			continue;
 		if (section_line(t, sec, line, lineno)) {
 			rc = -1;
@@ -363,8 +373,6 @@ static const char *not_comparable(const struct bpfx_insn *in, size_t n, size_t *
 			return "calls a helper or kfunc (the kernel's differ from bpfx's)";
 		if (d->fmt == BPFX_FMT_LDDW && op != BPFX_OP_LDDW)
 			return "lddw of a map, variable or function address";
-		if (d->group == BPFX_GROUP_PACKET)
-			return "legacy packet access (LD_ABS/LD_IND)";
 		if (d->fmt == BPFX_FMT_LDDW)
 			i++;
 	}
@@ -484,10 +492,29 @@ static struct bpfx_insn mk(uint8_t code, unsigned dst, unsigned src, int16_t off
  * from the opcode table. */
 #define OPC(id) (bpfx_op_table[BPFX_OP_##id].code)
 
-/* The prologue: r1 = packet start, r2 = mem_len (bounds-checked), or both 0. */
-static size_t prologue(struct bpfx_insn *out, bool has_mem, size_t len)
+static bool uses_legacy_packet(const struct bpfx_insn *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enum bpfx_op op = bpfx_op_decode(&in[i]);
+		if (op != BPFX_OP__INVALID && bpfx_op_table[op].group == BPFX_GROUP_PACKET)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The prologue. XDP: r1 = packet start, r2 = mem_len (bounds-checked), or
+ * both 0 without memory. Socket filter: r6 = ctx, r1 = 0, r2 = mem_len.
+ */
+static size_t prologue(struct bpfx_insn *out, bool skb, bool has_mem, size_t len)
 {
 	size_t n = 0;
+	if (skb) {
+		out[n++] = mk(OPC(MOV64_X), 6, 1, 0, 0);
+		out[n++] = mk(OPC(MOV64_K), 1, 0, 0, 0);
+		out[n++] = mk(OPC(MOV64_K), 2, 0, 0, (int32_t)len);
+		return n;
+	}
 	if (!has_mem) {
 		out[n++] = mk(OPC(MOV64_K), 1, 0, 0, 0);
 		out[n++] = mk(OPC(MOV64_K), 2, 0, 0, 0);
@@ -576,13 +603,14 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-/* Loads an XDP program. Returns the fd, or -1 with the verifier's reason. */
-static int kernel_load(const struct bpfx_insn *insns, size_t n, char *why, size_t whylen)
+/* Loads an XDP program (or a socket filter if skb). Returns the fd, or -1
+ * with the verifier's reason. */
+static int kernel_load(const struct bpfx_insn *insns, size_t n, bool skb, char *why, size_t whylen)
 {
 	static const char license[] = "GPL";
 	union bpf_attr attr;
 	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.prog_type = skb ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_XDP;
 	attr.insns = (uint64_t)(uintptr_t)insns;
 	attr.insn_cnt = (uint32_t)n;
 	attr.license = (uint64_t)(uintptr_t)license;
@@ -654,7 +682,7 @@ static int kernel_available(void)
 	}
 	struct bpfx_insn prog[2] = {mk(OPC(MOV64_K), 0, 0, 0, 0), mk(OPC(EXIT), 0, 0, 0, 0)};
 	char why[512];
-	int fd = kernel_load(prog, 2, why, sizeof(why));
+	int fd = kernel_load(prog, 2, false, why, sizeof(why));
 	if (fd < 0) {
 		printf("kdiff: SKIP: the kernel does not load a trivial XDP program: %s\n", why);
 		return 0;
@@ -729,6 +757,10 @@ static int bpfx_side(const struct test *t, const struct bpfx_insn *insns, size_t
 	}
 	struct bpfx_run_opts ro = {.sz = sizeof(ro), .engine = eng, .ctx = br->mem,
 				   .ctx_len = t->mem.len, .budget = t->budget};
+	if (t->has_packet) {
+		ro.packet = t->packet.p;
+		ro.packet_len = t->packet.len;
+	}
 	struct bpfx_run_result res;
 	memset(&res, 0, sizeof(res));
 	rc = bpfx_prog_run(prog, &ro, &res);
@@ -792,11 +824,6 @@ static void run_test(const char *path, struct counts *c)
 			say("n/a", path, "expects %s", t.has_error ? "an error" : "nothing");
 		goto out;
 	}
-	if (t.has_packet) {
-		c->skipped++;
-		say("skip", path, "uses -- packet (LD_ABS/LD_IND data)");
-		goto out;
-	}
 	if (t.engines && !(t.engines & (ENG_INTERP | ENG_CHECKED))) {
 		c->skipped++;
 		say("skip", path, "restricted to engines bpfx_kdiff does not run");
@@ -843,9 +870,9 @@ static void run_test(const char *path, struct counts *c)
 		say("skip", path, "not loaded: AND at insn %ld may see a negated value (kernel crash guard)", hz);
 		goto out;
 	}
-	if (t.mem.len > XDP_MAX_DATA) {
+	if (t.mem.len > XDP_MAX_DATA || t.packet.len > XDP_MAX_DATA) {
 		c->skipped++;
-		say("skip", path, "memory of %zu bytes is too big for an XDP test packet", t.mem.len);
+		say("skip", path, "memory or packet too big for a test packet");
 		goto out;
 	}
 
@@ -873,16 +900,31 @@ static void run_test(const char *path, struct counts *c)
 
 	/* Kernel: low and high halves. */
 	bool has_mem = t.has_mem && t.mem.len > 0;
+	bool skb = uses_legacy_packet(insns, n);
 	struct bpfx_insn *kp = calloc(n + 16, sizeof(*kp));
 	if (!kp)
 		exit(2);
-	size_t pro = prologue(kp, has_mem, t.mem.len);
-	size_t pktlen = t.mem.len < ETH_MIN ? ETH_MIN : t.mem.len;
-	unsigned char *pkt = calloc(1, pktlen);
-	if (!pkt)
-		exit(2);
-	if (t.mem.len)
-		memcpy(pkt, t.mem.p, t.mem.len);
+	size_t pro = prologue(kp, skb, has_mem, t.mem.len);
+	size_t pktlen;
+	unsigned char *pkt;
+	if (skb) {
+		/* The skb's data starts after an Ethernet header the kernel pulls
+		 * (ethertype 0: an IPv4 type makes the kernel want an IP header). */
+		const struct buf *src = t.has_packet ? &t.packet : &t.mem;
+		pktlen = ETH_MIN + src->len;
+		pkt = calloc(1, pktlen);
+		if (!pkt)
+			exit(2);
+		if (src->len)
+			memcpy(pkt + ETH_MIN, src->p, src->len);
+	} else {
+		pktlen = t.mem.len < ETH_MIN ? ETH_MIN : t.mem.len;
+		pkt = calloc(1, pktlen);
+		if (!pkt)
+			exit(2);
+		if (t.mem.len)
+			memcpy(pkt, t.mem.p, t.mem.len);
+	}
 	static struct kresult klo, khi;
 	uint64_t kr0 = 0;
 	bool ok = true;
@@ -901,7 +943,7 @@ static void run_test(const char *path, struct counts *c)
 				break;
 			}
 		}
-		int fd = kernel_load(kp, pro + body, why, sizeof(why));
+		int fd = kernel_load(kp, pro + body, skb, why, sizeof(why));
 		if (fd < 0) {
 			c->skipped++;
 			c->refused++;
@@ -935,13 +977,13 @@ static void run_test(const char *path, struct counts *c)
 			agree = false;
 			say("DIFFER", path, "r0: kernel 0x%" PRIx64 ", the file expects 0x%" PRIx64, kr0, t.result);
 		}
-		if (ref && t.mem.len && (klo.data_len < t.mem.len || memcmp(klo.data, ref->mem, t.mem.len))) {
+		if (!skb && ref && t.mem.len && (klo.data_len < t.mem.len || memcmp(klo.data, ref->mem, t.mem.len))) {
 			agree = false;
 			say("DIFFER", path, "memory after the run differs (kernel returned %u bytes)", klo.data_len);
 			if (klo.data_len >= t.mem.len)
 				hexdump_diff(ref->mem, klo.data, t.mem.len);
 		}
-		if (t.has_mem_after && (t.mem_after.len != t.mem.len || klo.data_len < t.mem.len ||
+		if (!skb && t.has_mem_after && (t.mem_after.len != t.mem.len || klo.data_len < t.mem.len ||
 					memcmp(klo.data, t.mem_after.p, t.mem.len))) {
 			agree = false;
 			say("DIFFER", path, "memory after the run: the kernel's differs from -- mem-after");
