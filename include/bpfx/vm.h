@@ -224,6 +224,43 @@ BPFX_API void bpfx_run_fail(bpfx_run *run, int status);
 /* In a checked run, 0 if [ptr, ptr+len) lies in one region (writable if
  * `write`), else BPFX_E_MEM_FAULT; always 0 in unchecked runs. */
 BPFX_API int bpfx_run_check_mem(const bpfx_run *run, const void *ptr, size_t len, int write);
+/* 1 once the run has been ended (bpfx_run_stop/fail, an error, an LD_ABS out
+ * of bounds), else 0. Helpers that loop over callbacks should check it. */
+BPFX_API int bpfx_run_stopped(const bpfx_run *run);
+
+/*
+ * Calls a callback of the running program (bpf_loop, for_each_map_elem...):
+ * `code_addr` is a code address the program produced with lddw src 4, that
+ * is the host address of the target instruction inside the program's own
+ * bytecode copy (bpfx_prog_insns). The callback runs in a new frame (512
+ * bytes, counted against the call depth limit) with r1..r5 as given, under
+ * the run's engine, budget and cancel flag, until its exit; *r0 receives its
+ * r0. Returns 0; BPFX_E_INVAL if code_addr is not an instruction start of
+ * this program (the run goes on); or the run's status if the run ended
+ * during the callback or had already ended (then the helper should return
+ * at once; the run stops when it does). Note that a run ended by
+ * bpfx_run_stop or LD_ABS out of bounds has status 0: check
+ * bpfx_run_stopped().
+ */
+BPFX_API int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r2,
+			       uint64_t r3, uint64_t r4, uint64_t r5, uint64_t *r0);
+
+/*
+ * Run-time constants.
+ *   BPFX_MAY_GOTO_COUNT: a run's may_goto instructions fall through this many
+ *     times in total (all frames and callbacks together), then jump.
+ *   BPFX_CANCEL_POLL_INTERVAL: with opts->cancel set, the flag is read once
+ *     every this many budget events (back edges and calls), so a cancelled
+ *     run stops within that many events.
+ *   Budget: every taken backward jump (ja, conditional jumps, gotox, may_goto)
+ *     and every call (helper, kfunc, callx, local) is one event. The event
+ *     that would exceed opts->budget stops the run with BPFX_E_BUDGET at that
+ *     instruction, and res->budget_used is then opts->budget.
+ *   addr_space_cast: bpfx has one address space (arena pointers are host
+ *     pointers), so both directions are plain 64-bit moves; 0 stays 0.
+ */
+#define BPFX_MAY_GOTO_COUNT (8u * 1024u * 1024u)
+#define BPFX_CANCEL_POLL_INTERVAL 256u
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vm_internal.h - the VM, program and run structures shared by vm.c, the
+ * interpreter (interp.c) and, read-only, by the verifier and the JIT.
+ */
+#ifndef BPFX_VM_INTERNAL_H
+#define BPFX_VM_INTERNAL_H
+
+#include <bpfx/vm.h>
+#include <stdbool.h>
+
+#include "../common/diag.h"
+#include "../isa/isa_internal.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "bpfx's interpreter assumes a little-endian host"
+#endif
+
+#define BPFX_LIKELY(x) __builtin_expect(!!(x), 1)
+#define BPFX_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- helper and kfunc registries ---- */
+
+struct bpfx_func {
+	struct bpfx_func_info info;   /* info.name points at name, info.proto at proto or NULL */
+	char *name;
+	struct bpfx_func_proto proto;
+};
+
+/* Ids below this are found by direct indexing (callx looks them up per call). */
+#define BPFX_FUNC_DENSE_MAX 4096u
+
+struct bpfx_func_table {
+	struct bpfx_func **dense;     /* [id] for id < ndense */
+	uint32_t ndense;
+	struct bpfx_func **all;       /* every entry, registration order */
+	size_t n, cap;
+};
+
+struct bpfx_vm {
+	uint32_t groups;              /* closed set */
+	uint32_t max_depth;           /* frames, main included */
+	struct bpfx_diag diag;
+	struct bpfx_func_table helpers, kfuncs;
+};
+
+const struct bpfx_func *bpfx_func_lookup(const struct bpfx_func_table *t, uint64_t id);
+
+/* ---- programs ---- */
+
+/*
+ * One pre-decoded instruction; the stream has one entry per bytecode slot
+ * (the second slot of an lddw is a never-executed filler), so an index into
+ * it is the instruction index.
+ */
+struct bpfx_dinsn {
+	const void *h;                /* fast engine: handler label address */
+	uint16_t op;                  /* enum bpfx_op */
+	uint8_t dst, src;
+	int32_t off;                  /* memory offset; or jump/call/lddw offset: target = this + 1 + off */
+	uint64_t imm;                 /* sign-extended imm; lddw: the 64-bit value */
+	bpfx_helper_fn fn;            /* call helper / kfunc */
+};
+
+struct bpfx_prog {
+	const bpfx_vm *vm;
+	char *name;
+	struct bpfx_insn *insns;      /* the bytecode copy; code addresses point into it */
+	size_t count;
+	int16_t *ops;                 /* enum bpfx_op per slot, -1 for lddw second halves */
+	struct bpfx_dinsn *code;      /* count entries */
+	uint32_t flags;               /* BPFX_LOAD_* */
+	int verified;                 /* set by the verifier (atomic access) */
+	struct bpfx_region *regions;  /* memory the lddw resolver returned */
+	size_t nregions;
+};
+
+/* The verifier's hook: marks a loaded program as verified (or not). */
+void bpfx_prog_set_verified(bpfx_prog *prog, int verified);
+int bpfx_prog_is_verified(const bpfx_prog *prog);
+
+/* Index of the instruction whose host address is `addr`, if it is an
+ * instruction start of `prog`. */
+bool bpfx_prog_code_index(const bpfx_prog *prog, uint64_t addr, size_t *index);
+
+/* ---- runs ---- */
+
+struct bpfx_frame {
+	const struct bpfx_dinsn *ret; /* where the caller resumes */
+	uint64_t saved[5];            /* caller's r6..r10 */
+};
+
+struct bpfx_run {
+	const bpfx_prog *prog;
+	const struct bpfx_run_opts *opts;
+	const struct bpfx_diag *diag;
+	int checked;                  /* checked engine */
+	uint8_t *stack_end;           /* frame d spans [end - (d+1)*512, end - d*512) */
+	uint32_t depth;               /* current frame index (0 = main) */
+	uint32_t max_depth;
+	struct bpfx_frame *frames;    /* [max_depth]; [d] holds what frame d returns to */
+	/* budget: see bpfx_run_poll */
+	uint64_t tick, chunk, consumed, budget;
+	const int *cancel;
+	uint64_t may_goto_left;
+	const uint8_t *packet;
+	size_t packet_len;
+	/* how the run ended */
+	int stop;                     /* ended: by a helper, LD_ABS, or an error */
+	int status;
+	uint64_t stop_r0;
+	int have_insn;
+	size_t insn;
+	uint64_t fault_addr;
+	size_t fault_len;
+};
+
+/* Where the interpreter starts: instruction `pc` in frame `base` (== run->depth). */
+struct bpfx_entry {
+	size_t pc;
+	uint32_t base;
+	uint64_t args[5];             /* r1..r5 */
+	uint64_t r0;                  /* out */
+};
+
+/* The two engines (interp.c). With run == NULL, they only store their label
+ * table (or NULL in a switch build) into *labels and return 0. */
+int bpfx_interp_fast(struct bpfx_run *run, struct bpfx_entry *e, const void *const **labels);
+int bpfx_interp_checked(struct bpfx_run *run, struct bpfx_entry *e, const void *const **labels);
+
+/* Slow path of the budget counter (the tick reached 0): counts the chunk,
+ * polls the cancel flag, checks the budget, refills run->tick. */
+int bpfx_run_poll(struct bpfx_run *run, size_t pc);
+/* Records a run error at instruction pc (once), logs it, returns `code`. */
+int bpfx_run_error(struct bpfx_run *run, size_t pc, int code, const char *fmt, ...) BPFX_PRINTF(4, 5);
+/* Checked engine: logs and records a memory fault, returns BPFX_E_MEM_FAULT. */
+int bpfx_run_fault(struct bpfx_run *run, size_t pc, uint64_t addr, size_t len, int write,
+		   const char *why);
+/* 0 if [addr, addr+len) lies inside one region of the run (writable if
+ * `write`); 1 if outside every region; 2 if inside a read-only region. */
+int bpfx_run_find_region(const struct bpfx_run *run, uint64_t addr, uint64_t len, int write);
+
+#endif
