@@ -598,29 +598,31 @@ static bool first_word(const char *t, char *buf, size_t len)
 	return n > 0 && !(t[0] == 'r' && isdigit((unsigned char)t[1]));
 }
 
+/* Edit distance with transpositions (optimal string alignment), so that
+ * "mvo" is closer to "mov" than to "mul". */
 static int edit_distance(const char *a, size_t la, const char *b)
 {
 	size_t lb = strlen(b);
-	int row[48];
-	if (la >= 47 || lb >= 47)
+	int m[24][24];
+	if (la >= 24 || lb >= 24)
 		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int prev = row[0];
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int best = prev + (tolower((unsigned char)a[i - 1]) != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
+	for (size_t i = 0; i <= la; i++)
+		for (size_t j = 0; j <= lb; j++) {
+			if (!i || !j) {
+				m[i][j] = (int)(i + j);
+				continue;
+			}
+			int cost = tolower((unsigned char)a[i - 1]) != b[j - 1];
+			int best = m[i - 1][j - 1] + cost;
+			if (m[i - 1][j] + 1 < best)
+				best = m[i - 1][j] + 1;
+			if (m[i][j - 1] + 1 < best)
+				best = m[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && m[i - 2][j - 2] + 1 < best)
+				best = m[i - 2][j - 2] + 1;
+			m[i][j] = best;
 		}
-	}
-	return row[lb];
+	return m[la][lb];
 }
 
 static bool dialect_on(const struct asm_state *st, enum bpfx_dialect d)
@@ -636,7 +638,8 @@ static bool unknown_mnemonic(struct asm_state *st, const char *line, const char 
 	size_t n = 0;
 	while (is_ident(s[n]))
 		n++;
-	if ((s[0] == 'r' || s[0] == 'w') && n > 1 && strspn(s + 1, "0123456789") == n - 1)
+	if (dialect_on(st, BPFX_DIALECT_LLVM) && (s[0] == 'r' || s[0] == 'w') && n > 1 &&
+	    strspn(s + 1, "0123456789") == n - 1)
 		return false; /* a register: an LLVM assignment */
 	char best[48] = "", word[48], exp[128];
 	int bestd = 99;
@@ -806,6 +809,26 @@ static bool is_hex_str(const char *s, size_t n)
 	return n > 0;
 }
 
+/* Skips a column of 8 or 16 raw bytes "07 01 00 00 05 00 00 00" ended by a
+ * tab (or the end of the line), as llvm-objdump and bpfx_disasm print it. */
+static char *skip_bytes(char *s, uint8_t *raw, int *nraw)
+{
+	char *b = s;
+	int k = 0;
+	while (is_hex_str(b, 2) && (b[2] == ' ' || b[2] == '\t' || !b[2]) && k < 16) {
+		raw[k++] = (uint8_t)strtoul((char[3]){b[0], b[1], 0}, NULL, 16);
+		b += 2;
+		if ((*b == '\t' || !*b) && (k == 8 || k == 16)) {
+			*nraw = k;
+			return (char *)skip_ws(b);
+		}
+		if (*b != ' ')
+			break;
+		b++;
+	}
+	return s;
+}
+
 /* Skips llvm-objdump's "  12:\t" index and "07 01 00 ...\t" byte columns
  * (the bytes go to raw/nraw). Returns NULL for lines to ignore (symbol
  * headers, relocations). */
@@ -818,25 +841,13 @@ static char *skip_objdump(char *s, uint8_t *raw, int *nraw)
 	if (n && p[n] == ' ' && p[n + 1] == '<' && strstr(p + n, ">:") && !skip_ws(strstr(p + n, ">:") + 2)[0])
 		return NULL;
 	if (!n || p[n] != ':')
-		return s;
+		return skip_bytes(p, raw, nraw);
 	char *q = (char *)skip_ws(p + n + 1);
 	if (q[0] == 'R' && q[1] == '_')
 		return NULL; /* relocation line of objdump -r */
 	if (strspn(p, "0123456789") != n || (p[n + 1] != ' ' && p[n + 1] != '\t' && p[n + 1]))
 		return s;
-	/* Byte columns: "xx xx ... xx" then a tab before the text. */
-	char *b = q;
-	int k = 0;
-	while (is_hex_str(b, 2) && (b[2] == ' ' || b[2] == '\t' || !b[2]) && k < 16) {
-		raw[k++] = (uint8_t)strtoul((char[3]){b[0], b[1], 0}, NULL, 16);
-		b += 2;
-		if (*b == '\t' || !*b) {
-			*nraw = k;
-			return (char *)skip_ws(b);
-		}
-		b++;
-	}
-	return q;
+	return skip_bytes(q, raw, nraw);
 }
 
 static int do_line(struct asm_state *st, char *line, int lineno)
