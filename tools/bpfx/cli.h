@@ -52,5 +52,69 @@ void cli_prog_free(struct cli_prog *p);
 /* Parses --groups / --engine values, printing the error. */
 int cli_parse_groups(const char *s, uint32_t *out);
 int cli_parse_engine(const char *s, enum bpfx_engine *out);
+/* "auto", "llvm", "conformance" (silent: returns BPFX_E_INVAL). */
+int cli_parse_dialect(const char *s, enum bpfx_dialect *d);
+
+/* Log sink collecting every message of a VM into one string (lines joined
+ * by '\n'); with `echo` set each line also goes to stderr. */
+struct cli_logbuf {
+	char *buf;
+	size_t len, cap;
+	int echo;
+};
+void cli_logbuf_fn(void *user, enum bpfx_log_level level, const char *msg);
+void cli_logbuf_reset(struct cli_logbuf *lb);
+void cli_logbuf_free(struct cli_logbuf *lb);
+/* Last line logged, or "" */
+const char *cli_logbuf_last(const struct cli_logbuf *lb, char *out, size_t outlen);
+
+/*
+ * Fake map and variable memory for lddw with src 1, 2, 3, 5, 6 (run, test,
+ * conformance-plugin). Indexes/fds 0..3 exist:
+ *   map_by_fd/idx(i)          -> &map_obj[i]: u32 i, u32 64 (value size), u64 0x6d61705f66616b65
+ *   map_val(map(i)) + off     -> &map_val[i][0] + off; byte k initially i*64 + k (writable)
+ *   var_addr(i)               -> &var[i][0]; byte k initially 0xff - (i*64 + k) (writable)
+ * Anything else is refused with BPFX_E_NOENT.
+ */
+#define CLI_FAKE_MAPS 4
+#define CLI_FAKE_VALUE_SIZE 64
+struct cli_fake_mem {
+	unsigned char map_obj[CLI_FAKE_MAPS][16];
+	unsigned char map_val[CLI_FAKE_MAPS][CLI_FAKE_VALUE_SIZE];
+	unsigned char var[CLI_FAKE_MAPS][CLI_FAKE_VALUE_SIZE];
+};
+void cli_fake_mem_init(struct cli_fake_mem *m);
+int cli_fake_resolve(void *user, const struct bpfx_lddw_ref *ref, struct bpfx_lddw_value *out);
+extern const char *cli_fake_mem_help;
+
+/* One complete execution: a fresh VM (groups, demo helpers, log into
+ * `log`), load (trusted or not, fake-map resolver), one run. */
+struct cli_exec {
+	const struct bpfx_insn *insns;
+	size_t count;
+	const char *name;
+	uint32_t groups;          /* 0 = all */
+	enum bpfx_engine engine;
+	int trusted;              /* load with BPFX_LOAD_TRUSTED */
+	void *mem;                /* r1 (a writable region), r2 = mem_len */
+	size_t mem_len;
+	const void *packet;       /* LD_ABS/LD_IND data; NULL = mem */
+	size_t packet_len;
+	uint64_t budget;
+	struct cli_logbuf *log;
+	/* results */
+	int loaded;               /* 1 if the load succeeded (a failure was at run time) */
+	struct bpfx_run_result res;
+};
+/* Returns the status (of the load, or of the run). */
+int cli_exec_run(struct cli_exec *e);
+
+/* Demo helpers the CLI registers (run, test, conformance-plugin): 5, 6, 7
+ * and kfunc 1000; cli_demo_helpers_help describes them for --help. */
+int cli_register_demo_helpers(bpfx_vm *vm);
+extern const char *cli_demo_helpers_help;
+
+/* Prints "bpfx CMD: message" and a hint to use --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,10 +1,140 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_run.c - placeholder until the subcommand lands. */
+/* cmd_run.c - bpfx run: run a program once and print r0. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+
+static const char usage[] =
+	"usage: bpfx run PROG [--mem FILE | --mem-hex HEX] [--packet-hex HEX]\n"
+	"                [--engine auto|interp|checked|jit] [--groups LIST] [--budget N]\n"
+	"                [--section S] [--prog NAME] [--trust] [-v]\n"
+	"\n"
+	"Runs PROG (assembly, hex, raw bytecode or an ELF program) once and prints r0 in\n"
+	"hex as the last line of stdout. r1 points to a copy of the memory, r2 is its length.\n"
+	"  --mem FILE         memory contents, raw bytes\n"
+	"  --mem-hex HEX      memory contents as hex bytes (\"01 02 ff\")\n"
+	"  --packet-hex HEX   what LD_ABS/LD_IND read (default: the memory)\n"
+	"  --engine E         auto (default), interp, checked or jit\n"
+	"  --groups LIST      conformance groups the VM claims (default: all)\n"
+	"  --budget N         stop after N back edges + calls (BPFX_E_BUDGET)\n"
+	"  --section S, --prog NAME   pick the program of an ELF object\n"
+	"  --trust            vouch for the code: lets interp/jit run it without a verifier\n"
+	"  -v                 print every log message\n"
+	"Errors (status, instruction, message) go to stderr, exit status 1.\n";
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return BPFX_E_INVAL;
+	*out = v;
+	return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "bpfx %s: not implemented yet\n", argv[0]);
-	return 2;
+	static const struct option opts[] = {
+		{"mem", required_argument, NULL, 'm'},     {"mem-hex", required_argument, NULL, 'M'},
+		{"packet-hex", required_argument, NULL, 'P'}, {"engine", required_argument, NULL, 'e'},
+		{"groups", required_argument, NULL, 'g'},  {"budget", required_argument, NULL, 'b'},
+		{"section", required_argument, NULL, 's'}, {"prog", required_argument, NULL, 'p'},
+		{"trust", no_argument, NULL, 't'},         {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	};
+	const char *mem_file = NULL, *mem_hex = NULL, *pkt_hex = NULL, *section = NULL, *progname = NULL;
+	enum bpfx_engine engine = BPFX_ENGINE_AUTO;
+	uint32_t groups = BPFX_GROUPS_ALL;
+	uint64_t budget = 0;
+	int trust = 0, verbose = 0, c, rc = 1;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mem_file = optarg; break;
+		case 'M': mem_hex = optarg; break;
+		case 'P': pkt_hex = optarg; break;
+		case 'e':
+			if (cli_parse_engine(optarg, &engine))
+				return 2;
+			break;
+		case 'g':
+			if (cli_parse_groups(optarg, &groups))
+				return 2;
+			break;
+		case 'b':
+			if (parse_u64(optarg, &budget))
+				return cli_usage_error(argv[0], "--budget: '%s' is not a non-negative number", optarg);
+			break;
+		case 's': section = optarg; break;
+		case 'p': progname = optarg; break;
+		case 't': trust = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h':
+			fputs(usage, stdout);
+			fputs(cli_demo_helpers_help, stdout);
+			fputs(cli_fake_mem_help, stdout);
+			return 0;
+		case ':': return cli_usage_error(argv[0], "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(argv[0], optind >= argc ? "missing program file" : "too many arguments");
+	if (mem_file && mem_hex)
+		return cli_usage_error(argv[0], "--mem and --mem-hex exclude each other");
+
+	unsigned char *mem = NULL, *pkt = NULL;
+	size_t mem_len = 0, pkt_len = 0;
+	struct cli_prog p = {0};
+	struct cli_logbuf log = {.echo = verbose};
+	if (mem_file && cli_read_file(mem_file, &mem, &mem_len))
+		return 2;
+	if (mem_hex && cli_parse_hex(mem_hex, &mem, &mem_len)) {
+		fprintf(stderr, "bpfx run: bad --mem-hex value\n");
+		return 2;
+	}
+	if (pkt_hex && cli_parse_hex(pkt_hex, &pkt, &pkt_len)) {
+		fprintf(stderr, "bpfx run: bad --packet-hex value\n");
+		rc = 2;
+		goto out;
+	}
+	if (cli_load_prog(argv[optind], CLI_FMT_AUTO, section, progname, &p)) {
+		rc = 2;
+		goto out;
+	}
+	struct cli_exec e = {.insns = p.insns, .count = p.count, .name = p.name, .groups = groups,
+			     .engine = engine, .trusted = trust, .mem = mem_len ? mem : NULL,
+			     .mem_len = mem_len, .packet = pkt, .packet_len = pkt_len, .budget = budget,
+			     .log = &log};
+	int err = cli_exec_run(&e);
+	if (err) {
+		char last[1024];
+		cli_logbuf_last(&log, last, sizeof(last));
+		if (e.loaded)
+			fprintf(stderr, "bpfx run: %s: %s at insn %zu: %s\n", p.name, bpfx_status_name(err),
+				e.res.insn, last[0] ? last : bpfx_strerror(err));
+		else
+			fprintf(stderr, "bpfx run: %s: %s while loading: %s\n", p.name, bpfx_status_name(err),
+				last[0] ? last : bpfx_strerror(err));
+		if (err == BPFX_E_UNVERIFIED)
+			fprintf(stderr, "bpfx run: the %s engine runs only verified or trusted code; pass --trust "
+				"to vouch for this program, or use --engine checked\n",
+				bpfx_engine_name(engine));
+		goto out;
+	}
+	printf("0x%" PRIx64 "\n", e.res.r0);
+	rc = 0;
+out:
+	cli_logbuf_free(&log);
+	cli_prog_free(&p);
+	free(mem);
+	free(pkt);
+	return rc;
 }
