@@ -382,8 +382,9 @@ static const char *not_comparable(const struct bpfx_insn *in, size_t n, size_t *
 /*
  * The guard against this kernel's maybe_fork_scalars crash: finds an AND
  * (ALU or atomic) that may operate on a value derived from a negation (neg,
- * a register subtraction, which covers 0 - x, or an arithmetic shift right
- * by width - 1, which gives 0 or -1). The analysis ignores control flow and
+ * a register subtraction, which covers 0 - x, a multiplication by -1) or
+ * from something else that turns a boolean into 0 or -1 (x - 1, x + -1, an
+ * arithmetic shift right by width - 1). The analysis ignores control flow and
  * is sticky, so it over-approximates: registers derived from such a value
  * anywhere are suspect everywhere, and once a suspect value is stored, every
  * load is suspect. Returns the index of the first suspect AND, or -1.
@@ -439,6 +440,10 @@ static long negation_and_hazard(const struct bpfx_insn *in, size_t n)
 				else if ((op == BPFX_OP_ARSH32_K && in[i].imm == 31) ||
 					 (op == BPFX_OP_ARSH64_K && in[i].imm == 63))
 					new_t = true;
+				else if (((op == BPFX_OP_ADD32_K || op == BPFX_OP_ADD64_K) && in[i].imm == -1) ||
+					 ((op == BPFX_OP_SUB32_K || op == BPFX_OP_SUB64_K) && in[i].imm == 1) ||
+					 ((op == BPFX_OP_MUL32_K || op == BPFX_OP_MUL64_K) && in[i].imm == -1))
+					new_t = true; /* b - 1 and -b: 0 or -1 for a boolean b */
 				else
 					new_t = (src_reg && taint[src]) || (dst_reads && taint[dst]);
 				if (dst_writes)
