@@ -52,6 +52,70 @@ BPFX_API int bpfx_object_prog(const bpfx_object *obj, size_t index, struct bpfx_
 BPFX_API int bpfx_object_find_prog(const bpfx_object *obj, const char *section, const char *name,
 				   size_t *index);
 
+
+/* ---- maps ---------------------------------------------------------------- */
+
+/* Where a map definition came from. */
+enum bpfx_map_origin {
+	BPFX_MAP_LEGACY = 0,   /* "maps" section: struct bpf_map_def and its extensions */
+	BPFX_MAP_IPROUTE2 = 1, /* "maps" section: iproute2's struct bpf_elf_map */
+	BPFX_MAP_BTF = 2,      /* BTF-defined, in ".maps" */
+	BPFX_MAP_DATA = 3,     /* global data: .data, .rodata, .bss, .data.*, .rodata.*, .kconfig */
+};
+
+#define BPFX_NO_MAP ((size_t)-1)
+
+struct bpfx_object_map_info {
+	const char *name;          /* symbol, or the section name for data maps */
+	const char *section;       /* ELF section holding the definition or data */
+	enum bpfx_map_origin origin;
+	uint32_t type;             /* Linux map type number (BPF_MAP_TYPE_*) */
+	const char *type_name;     /* "hash", "array", ... or "" when unknown */
+	uint32_t key_size, value_size, max_entries, flags;
+	/* Map-in-map: index of the inner-map prototype, or BPFX_NO_MAP. */
+	size_t inner_map;
+	/* Data maps: the initial contents (NULL for .bss and .kconfig, which
+	 * start zeroed; data_size is still their size). NULL for other maps. */
+	const void *data;
+	size_t data_size;
+	int readonly;              /* .rodata*, .kconfig */
+};
+
+BPFX_API size_t bpfx_object_map_count(const bpfx_object *obj);
+BPFX_API int bpfx_object_map(const bpfx_object *obj, size_t index, struct bpfx_object_map_info *info);
+
+/* ---- externs ------------------------------------------------------------- */
+
+/*
+ * Symbols the object uses but does not define (kfuncs, ksyms, kconfig
+ * values). The host resolves them. In the linked bytecode a call to an
+ * extern function is `call` with src BPFX_CALL_KFUNC and imm = the extern's
+ * index below; a load of an extern variable's address is lddw with src
+ * BPFX_LDDW_VAR_ADDR and imm = the extern's index (next imm = the offset).
+ */
+struct bpfx_object_extern_info {
+	const char *name;
+	int is_func;               /* 1: called; 0: a variable whose address is loaded */
+	int weak;                  /* STB_WEAK: may stay unresolved */
+};
+
+BPFX_API size_t bpfx_object_extern_count(const bpfx_object *obj);
+BPFX_API int bpfx_object_extern(const bpfx_object *obj, size_t index,
+				struct bpfx_object_extern_info *info);
+
+/* ---- whole-object facts -------------------------------------------------- */
+
+struct bpfx_object_info {
+	const char *name;          /* opts->name, the file name, or "" */
+	const char *license;       /* "license" section, or "" when absent */
+	uint32_t kern_version;     /* "version" section, or 0 */
+	int has_version;
+	int has_btf;               /* a .BTF section is present and parsed */
+	int has_btf_ext;           /* a .BTF.ext section is present (not used yet) */
+};
+
+BPFX_API int bpfx_object_get_info(const bpfx_object *obj, struct bpfx_object_info *info);
+
 #ifdef __cplusplus
 }
 #endif
