@@ -1,0 +1,1353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64.c - the x86-64 backend of the JIT.
+ *
+ * One BPF instruction becomes a short fixed sequence of x86 instructions; the
+ * BPF registers live in machine registers (see reg_map). Code is produced in
+ * passes: each pass writes the whole image into a bounds-checked buffer and
+ * records where every BPF instruction starts (addrs[]). Jumps use the
+ * 2-byte form when the target from the previous pass is near enough, so the
+ * image shrinks from pass to pass until nothing moves; the pass in which no
+ * offset changed is the final one and its bytes are used. If the passes do
+ * not settle, all jumps become rel32 and two more passes settle for sure.
+ *
+ * Image layout:
+ *   [int3 padding][trampoline][common exit handlers][body: one run of code per
+ *   BPF instruction][function entry prologues][per-instruction exit stubs]
+ *
+ * Native frame of one BPF function (main program included), from high to
+ * low addresses: return address, saved rbp (= the caller's r10), 512 bytes of
+ * BPF stack (r10 = rbp points at its top), then the caller's rbx, r13, r14,
+ * r15 (its r6..r9). Total 560 bytes, so a frame's depth follows from rsp.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../isa/isa_internal.h"
+#include "jit.h"
+
+#if !defined(__x86_64__)
+#error "the bpfx JIT currently only has an x86-64 backend"
+#endif
+
+/* ---- machine registers ------------------------------------------------ */
+
+enum {
+	RAX = 0, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+	R8, R9, R10, R11, R12, R13, R14, R15,
+};
+
+/* BPF r0..r10 -> x86. r1..r5 sit in the SysV argument registers, r6..r9 and
+ * r10 in callee-saved ones, so helper calls need no shuffling. */
+static const uint8_t reg_map[BPFX_NREGS] = {
+	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP,
+};
+
+#define AUX R11  /* scratch; never holds a BPF register */
+#define AUX2 R10 /* scratch */
+#define AUX3 R9  /* scratch (also the 6th argument of helper calls) */
+#define RUNR R12 /* struct bpfx_jit_run * for the whole run */
+
+#define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
+#define MAX_INSN_BYTES 160 /* upper bound of the code of one BPF instruction */
+#define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
+#define ENTRY_BYTES 23     /* function prologue + jmp rel32 */
+#define MAX_PASSES 20
+
+/* x86 condition codes (the low nibble of Jcc). */
+enum {
+	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_A = 0x7,
+	CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
+};
+
+/* Run-time failures; each has a common handler, reached through a
+ * per-instruction stub that first records the instruction index. */
+enum exit_kind {
+	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT
+};
+
+#define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f))
+
+struct bpfx_jit_prog {
+	uint8_t *image;       /* executable mapping (read + execute) */
+	size_t map_size;      /* bytes mapped */
+	size_t code_size;     /* bytes of code */
+	size_t count;         /* BPF slots */
+	uint32_t *addrs;      /* count + 1 offsets */
+	uint32_t *entry;      /* per slot: offset of its function prologue, or 0 */
+	uint64_t *gotox;      /* per slot: native address of the code, or 0; NULL if no gotox */
+	uint32_t max_depth;
+};
+
+struct stub {
+	uint32_t insn;
+	uint8_t kind;
+};
+
+struct jit {
+	const struct bpfx_diag *d;
+	const struct bpfx_insn *insns;
+	size_t count;
+	const int16_t *ops;
+	const struct bpfx_jit_env *env;
+
+	/* output of the current pass */
+	uint8_t *buf;
+	size_t cap, len;
+	bool overflow;       /* sticky: something did not fit in buf */
+	bool range_err;      /* sticky: an in-instruction short jump did not fit */
+	uint64_t base;       /* address the image will run at */
+
+	/* layout: current pass writes, previous pass is read for forward refs */
+	uint32_t *addrs;     /* count + 1 */
+	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
+	uint8_t *is_entry;
+	uint32_t common[EX__COUNT];
+	uint32_t tramp_ret, unwind;
+	uint32_t stub_start; /* previous pass */
+	struct stub *stubs;
+	size_t nstubs, stub_cap;
+
+	bool poll, bmi2, force_near;
+	uint32_t max_depth;
+	uint64_t gotox_table; /* address of the gotox table (0 if none) */
+};
+
+/* ---- the buffer ----------------------------------------------------------- */
+
+static void emit1(struct jit *j, uint8_t b)
+{
+	if (j->len < j->cap)
+		j->buf[j->len] = b;
+	else
+		j->overflow = true;
+	j->len++;
+}
+
+static void emit2(struct jit *j, uint16_t v)
+{
+	emit1(j, (uint8_t)v);
+	emit1(j, (uint8_t)(v >> 8));
+}
+
+static void emit4(struct jit *j, uint32_t v)
+{
+	emit2(j, (uint16_t)v);
+	emit2(j, (uint16_t)(v >> 16));
+}
+
+static void emit8(struct jit *j, uint64_t v)
+{
+	emit4(j, (uint32_t)v);
+	emit4(j, (uint32_t)(v >> 32));
+}
+
+#define EMIT1(a) emit1(j, (a))
+#define EMIT2(a, b) (emit1(j, (a)), emit1(j, (b)))
+#define EMIT3(a, b, c) (EMIT2(a, b), emit1(j, (c)))
+#define EMIT4(a, b, c, d) (EMIT2(a, b), EMIT2(c, d))
+
+static bool is_imm8(int64_t v)
+{
+	return v >= -128 && v <= 127;
+}
+
+static bool is_simm32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* ---- instruction encoders -------------------------------------------------- */
+
+/* Flags of emit_op. */
+#define EF_W 0x01     /* REX.W: 64-bit operand */
+#define EF_66 0x02    /* operand-size prefix: 16-bit operand */
+#define EF_LOCK 0x04  /* lock prefix */
+#define EF_BRM 0x08   /* the r/m operand is a byte register */
+#define EF_BREG 0x10  /* the reg operand is a byte register */
+#define EF_MEM 0x20   /* r/m is [base + disp] rather than a register */
+
+/*
+ * One instruction of the shape [lock][66][REX] opcode ModRM [SIB] [disp]:
+ * `opc` is one byte, or 0x0fXX for a two-byte opcode; `reg` is the ModRM reg
+ * field (a register or an opcode extension); `rm` a register or, with EF_MEM,
+ * the base register of [rm + disp].
+ */
+static void emit_op(struct jit *j, int fl, unsigned opc, int reg, int rm, int32_t disp)
+{
+	if (fl & EF_LOCK)
+		EMIT1(0xf0);
+	if (fl & EF_66)
+		EMIT1(0x66);
+	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+	/* Without REX, byte registers 4..7 are ah..bh instead of spl..dil. */
+	bool force = ((fl & EF_BRM) && !(fl & EF_MEM) && rm >= 4 && rm < 8) ||
+		     ((fl & EF_BREG) && reg >= 4 && reg < 8);
+	if (rex != 0x40 || force)
+		EMIT1(rex);
+	if (opc > 0xff)
+		EMIT1((uint8_t)(opc >> 8));
+	EMIT1((uint8_t)opc);
+	if (!(fl & EF_MEM)) {
+		EMIT1(0xc0 | ((reg & 7) << 3) | (rm & 7));
+		return;
+	}
+	/* [rbp]/[r13] have no disp-less form; [rsp]/[r12] need a SIB byte. */
+	int mod = (disp == 0 && (rm & 7) != 5) ? 0 : is_imm8(disp) ? 1 : 2;
+	EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
+	if ((rm & 7) == 4)
+		EMIT1(0x24);
+	if (mod == 1)
+		EMIT1((uint8_t)disp);
+	else if (mod == 2)
+		emit4(j, (uint32_t)disp);
+}
+
+/* op r/m, reg (mov/add/sub/and/or/xor/cmp/test with the 0x01-style opcode) */
+static void emit_rr(struct jit *j, bool w, unsigned opc, int dst, int src)
+{
+	emit_op(j, w ? EF_W : 0, opc, src, dst, 0);
+}
+
+/* mov dst, src (64- or 32-bit; the 32-bit form zero-extends) */
+static void emit_mov_rr(struct jit *j, bool w, int dst, int src)
+{
+	if (w && dst == src)
+		return;
+	emit_rr(j, w, 0x89, dst, src); /* mov r/m, r */
+}
+
+/* <alu> dst, imm with the group-1 extension `ext` (add 0, or 1, and 4, sub 5,
+ * xor 6, cmp 7); imm8 form when it fits. */
+static void emit_alu_ri(struct jit *j, bool w, int ext, int dst, int32_t imm)
+{
+	if (is_imm8(imm)) {
+		emit_op(j, w ? EF_W : 0, 0x83, ext, dst, 0); /* <alu> r/m, imm8 */
+		EMIT1((uint8_t)imm);
+	} else {
+		emit_op(j, w ? EF_W : 0, 0x81, ext, dst, 0); /* <alu> r/m, imm32 */
+		emit4(j, (uint32_t)imm);
+	}
+}
+
+/* mov dst, imm32 (w: sign-extended to 64 bits) */
+static void emit_mov_ri(struct jit *j, bool w, int dst, int32_t imm)
+{
+	if (imm == 0) {
+		emit_rr(j, false, 0x31, dst, dst); /* xor dst32, dst32 */
+	} else if (!w || imm > 0) {
+		if (dst & 8)
+			EMIT1(0x41);
+		EMIT1(0xb8 + (dst & 7)); /* mov r32, imm32 */
+		emit4(j, (uint32_t)imm);
+	} else {
+		emit_op(j, EF_W, 0xc7, 0, dst, 0); /* mov r/m64, simm32 */
+		emit4(j, (uint32_t)imm);
+	}
+}
+
+/* mov dst, imm64 in the shortest form */
+static void emit_mov_imm64(struct jit *j, int dst, uint64_t v)
+{
+	if (v <= UINT32_MAX) {
+		emit_mov_ri(j, false, dst, (int32_t)(uint32_t)v);
+	} else if (is_simm32((int64_t)v)) {
+		emit_mov_ri(j, true, dst, (int32_t)v);
+	} else {
+		EMIT2(0x48 | ((dst & 8) ? 1 : 0), 0xb8 + (dst & 7)); /* movabs r64, imm64 */
+		emit8(j, v);
+	}
+}
+
+/* opc reg, [base + disp] or opc [base + disp], reg (loads and stores) */
+static void emit_mem(struct jit *j, int fl, unsigned opc, int reg, int base, int32_t disp)
+{
+	emit_op(j, fl | EF_MEM, opc, reg, base, disp);
+}
+
+/* mov dword/qword [r12 + off], imm32 — run-state writes */
+static void emit_run_store_imm(struct jit *j, bool w, int32_t off, int32_t imm)
+{
+	emit_mem(j, w ? EF_W : 0, 0xc7, 0, RUNR, off); /* mov [r12+off], imm32 */
+	emit4(j, (uint32_t)imm);
+}
+
+/* ---- jumps ----------------------------------------------------------------- */
+
+/* jcc to an image offset; short form if it fits (and is allowed) */
+static void emit_jcc(struct jit *j, int cc, uint32_t target)
+{
+	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
+	if (!j->force_near && is_imm8(rel8)) {
+		EMIT2(0x70 | cc, (uint8_t)rel8); /* jcc rel8 */
+		return;
+	}
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
+	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+/* jcc rel32 always (to out-of-line code, so the size never depends on it) */
+static void emit_jcc32(struct jit *j, int cc, uint32_t target)
+{
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
+	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+static void emit_jmp(struct jit *j, uint32_t target)
+{
+	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
+	if (!j->force_near && is_imm8(rel8)) {
+		EMIT2(0xeb, (uint8_t)rel8); /* jmp rel8 */
+		return;
+	}
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
+	EMIT1(0xe9); /* jmp rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+static void emit_jmp32(struct jit *j, uint32_t target)
+{
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
+	EMIT1(0xe9); /* jmp rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+/* Forward short jump inside one instruction's code: emit now, patch later. */
+static size_t emit_jcc8_fwd(struct jit *j, int cc)
+{
+	EMIT2(cc < 0 ? 0xeb : 0x70 | cc, 0); /* jcc/jmp rel8 (patched) */
+	return j->len;
+}
+
+static void patch8(struct jit *j, size_t after)
+{
+	int64_t rel = (int64_t)j->len - (int64_t)after;
+	if (!is_imm8(rel))
+		j->range_err = true;
+	else if (after - 1 < j->cap)
+		j->buf[after - 1] = (uint8_t)rel;
+}
+
+/* call to an absolute address: call rel32 if in range, else via r11 */
+static void emit_call_abs(struct jit *j, uint64_t fn)
+{
+	int64_t rel = (int64_t)(fn - (j->base + j->len + 5));
+	if (is_simm32(rel)) {
+		EMIT1(0xe8); /* call rel32 */
+		emit4(j, (uint32_t)(int32_t)rel);
+	} else {
+		emit_mov_imm64(j, AUX, fn); /* movabs r11, fn */
+		EMIT3(0x41, 0xff, 0xd3);    /* call r11 */
+	}
+}
+
+/* Jumps (rel32) to a per-instruction exit stub recording `insn`. */
+static void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_kind kind)
+{
+	if (j->nstubs == j->stub_cap) {
+		size_t n = j->stub_cap ? j->stub_cap * 2 : 64;
+		struct stub *s = realloc(j->stubs, n * sizeof(*s));
+		if (!s) {
+			j->overflow = true; /* reported as out of memory below */
+			return;
+		}
+		j->stubs = s;
+		j->stub_cap = n;
+	}
+	uint32_t target = j->stub_start + (uint32_t)(j->nstubs * STUB_BYTES);
+	j->stubs[j->nstubs++] = (struct stub){(uint32_t)insn, (uint8_t)kind};
+	if (cc < 0)
+		emit_jmp32(j, target);
+	else
+		emit_jcc32(j, cc, target);
+}
+
+/* Poll point: budget, then cancel. */
+static void emit_poll(struct jit *j, size_t insn)
+{
+	if (!j->poll)
+		return;
+	emit_mem(j, EF_W, 0x83, 5, RUNR, RUN_OFF(budget)); /* sub qword [r12+budget], 1 */
+	EMIT1(1);
+	emit_exit_jcc(j, CC_B, insn, EX_BUDGET);          /* jb budget_stub */
+	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel)); /* mov r11, [r12+cancel] */
+	emit_mem(j, 0, 0x83, 7, AUX, 0);                  /* cmp dword [r11], 0 */
+	EMIT1(0);
+	emit_exit_jcc(j, CC_NE, insn, EX_CANCEL);         /* jne cancel_stub */
+}
+
+/* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
+static void emit_branch(struct jit *j, size_t insn, int cc, size_t target)
+{
+	if (j->poll && target <= insn) {
+		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
+		emit_poll(j, insn);
+		emit_jmp(j, j->addrs[target]);          /* jmp target */
+		patch8(j, skip);
+		return;
+	}
+	emit_jcc(j, cc, j->addrs[target]);
+}
+
+/* ---- ALU ---------------------------------------------------------------------- */
+
+static void emit_divmod(struct jit *j, const struct bpfx_insn *x, bool w, bool mod, bool sgn)
+{
+	int dst = reg_map[x->dst];
+	bool k = !(x->code & BPFX_SRC_X);
+	size_t to_done[3];
+	int ndone = 0;
+
+	if (k) {
+		int64_t imm = w ? (int64_t)x->imm : sgn ? (int64_t)x->imm : (int64_t)(uint32_t)x->imm;
+		if (imm == 0) {
+			if (!mod)
+				emit_rr(j, false, 0x31, dst, dst); /* xor dst32, dst32 */
+			else if (!w)
+				emit_mov_rr(j, false, dst, dst);   /* mov dst32, dst32 */
+			return;
+		}
+		if (sgn && imm == -1) {
+			if (!mod)
+				emit_op(j, w ? EF_W : 0, 0xf7, 3, dst, 0); /* neg dst */
+			else
+				emit_rr(j, false, 0x31, dst, dst);       /* xor dst32, dst32 */
+			return;
+		}
+		emit_mov_ri(j, w, AUX, x->imm); /* mov r11, imm */
+	} else {
+		int src = reg_map[x->src];
+		emit_mov_rr(j, w, AUX, src);           /* mov r11, src */
+		emit_rr(j, w, 0x85, AUX, AUX);         /* test r11, r11 */
+		size_t nz = emit_jcc8_fwd(j, CC_NE);   /* jne nonzero */
+		if (!mod)
+			emit_rr(j, false, 0x31, dst, dst); /* xor dst32, dst32 */
+		else if (!w)
+			emit_mov_rr(j, false, dst, dst);   /* mov dst32, dst32 */
+		to_done[ndone++] = emit_jcc8_fwd(j, -1); /* jmp done */
+		patch8(j, nz);
+		if (sgn) {
+			emit_alu_ri(j, w, 7, AUX, -1);       /* cmp r11, -1 */
+			size_t normal = emit_jcc8_fwd(j, CC_NE); /* jne normal */
+			if (!mod)
+				emit_op(j, w ? EF_W : 0, 0xf7, 3, dst, 0); /* neg dst */
+			else
+				emit_rr(j, false, 0x31, dst, dst);       /* xor dst32, dst32 */
+			to_done[ndone++] = emit_jcc8_fwd(j, -1); /* jmp done */
+			patch8(j, normal);
+		}
+	}
+	if (dst != RAX)
+		emit_mov_rr(j, true, AUX2, RAX);  /* mov r10, rax */
+	if (dst != RDX)
+		emit_mov_rr(j, true, AUX3, RDX);  /* mov r9, rdx */
+	if (dst != RAX)
+		emit_mov_rr(j, w, RAX, dst);      /* mov rax, dst */
+	if (sgn) {
+		if (w)
+			EMIT2(0x48, 0x99);        /* cqo */
+		else
+			EMIT1(0x99);              /* cdq */
+		emit_op(j, w ? EF_W : 0, 0xf7, 7, AUX, 0); /* idiv r11 */
+	} else {
+		emit_rr(j, false, 0x31, RDX, RDX);        /* xor edx, edx */
+		emit_op(j, w ? EF_W : 0, 0xf7, 6, AUX, 0); /* div r11 */
+	}
+	emit_mov_rr(j, w, dst, mod ? RDX : RAX);  /* mov dst, rax|rdx */
+	if (dst != RDX)
+		emit_mov_rr(j, true, RDX, AUX3);  /* mov rdx, r9 */
+	if (dst != RAX)
+		emit_mov_rr(j, true, RAX, AUX2);  /* mov rax, r10 */
+	for (int i = 0; i < ndone; i++)
+		patch8(j, to_done[i]);
+}
+
+/* shl/shr/sar dst, src with the count in a register (ext 4, 5, 7) */
+static void emit_shift_x(struct jit *j, bool w, int ext, int dst, int src)
+{
+	if (j->bmi2) {
+		/* shlx/shrx/sarx dst, dst, src: VEX.LZ.{66,F2,F3}.0F38.W F7 /r */
+		uint8_t pp = ext == 4 ? 1 : ext == 5 ? 3 : 2;
+		EMIT1(0xc4);
+		EMIT1((uint8_t)(((dst & 8) ? 0 : 0x80) | 0x40 | ((dst & 8) ? 0 : 0x20) | 0x02));
+		EMIT1((uint8_t)((w ? 0x80 : 0) | ((~src & 15) << 3) | pp));
+		EMIT2(0xf7, 0xc0 | ((dst & 7) << 3) | (dst & 7));
+		return;
+	}
+	if (src == RCX) {
+		emit_op(j, w ? EF_W : 0, 0xd3, ext, dst, 0); /* shl dst, cl */
+	} else if (dst == RCX) {
+		emit_mov_rr(j, true, AUX, RCX);             /* mov r11, rcx */
+		emit_mov_rr(j, true, RCX, src);             /* mov rcx, src */
+		emit_op(j, w ? EF_W : 0, 0xd3, ext, AUX, 0); /* shl r11, cl */
+		emit_mov_rr(j, true, RCX, AUX);             /* mov rcx, r11 */
+	} else {
+		emit_mov_rr(j, true, AUX, RCX);             /* mov r11, rcx */
+		emit_mov_rr(j, true, RCX, src);             /* mov rcx, src */
+		emit_op(j, w ? EF_W : 0, 0xd3, ext, dst, 0); /* shl dst, cl */
+		emit_mov_rr(j, true, RCX, AUX);             /* mov rcx, r11 */
+	}
+}
+
+static void emit_shift(struct jit *j, const struct bpfx_insn *x, bool w, int ext)
+{
+	int dst = reg_map[x->dst];
+	if (x->code & BPFX_SRC_X) {
+		emit_shift_x(j, w, ext, dst, reg_map[x->src]);
+		return;
+	}
+	int n = x->imm & (w ? 63 : 31);
+	if (n == 0) {
+		if (!w)
+			emit_mov_rr(j, false, dst, dst); /* mov dst32, dst32 */
+		return;
+	}
+	emit_op(j, w ? EF_W : 0, 0xc1, ext, dst, 0); /* shl dst, imm8 */
+	EMIT1((uint8_t)n);
+}
+
+/* add/sub/or/and/xor: rr opcode and group-1 extension */
+static void emit_alu(struct jit *j, const struct bpfx_insn *x, bool w, unsigned opc, int ext)
+{
+	int dst = reg_map[x->dst];
+	if (x->code & BPFX_SRC_X)
+		emit_rr(j, w, opc, dst, reg_map[x->src]); /* <op> dst, src */
+	else
+		emit_alu_ri(j, w, ext, dst, x->imm);      /* <op> dst, imm */
+}
+
+static void emit_mul(struct jit *j, const struct bpfx_insn *x, bool w)
+{
+	int dst = reg_map[x->dst];
+	int fl = w ? EF_W : 0;
+	if (x->code & BPFX_SRC_X) {
+		emit_op(j, fl, 0x0faf, dst, reg_map[x->src], 0); /* imul dst, src */
+	} else if (is_imm8(x->imm)) {
+		emit_op(j, fl, 0x6b, dst, dst, 0);               /* imul dst, dst, imm8 */
+		EMIT1((uint8_t)x->imm);
+	} else {
+		emit_op(j, fl, 0x69, dst, dst, 0);               /* imul dst, dst, imm32 */
+		emit4(j, (uint32_t)x->imm);
+	}
+}
+
+static void emit_bswap(struct jit *j, bool w, int r)
+{
+	if (w || (r & 8))
+		EMIT1(0x40 | (w ? 8 : 0) | ((r & 8) ? 1 : 0)); /* REX */
+	EMIT2(0x0f, 0xc8 + (r & 7));                           /* bswap r */
+}
+
+static void emit_endian(struct jit *j, int dst, int bits, bool swap)
+{
+	switch (bits) {
+	case 16:
+		if (swap) {
+			emit_op(j, EF_66, 0xc1, 1, dst, 0); /* ror dst16, 8 */
+			EMIT1(8);
+		}
+		emit_op(j, 0, 0x0fb7, dst, dst, 0);  /* movzx dst32, dst16 */
+		break;
+	case 32:
+		if (swap)
+			emit_bswap(j, false, dst);       /* bswap dst32 */
+		else
+			emit_mov_rr(j, false, dst, dst); /* mov dst32, dst32 */
+		break;
+	default:
+		if (swap)
+			emit_bswap(j, true, dst); /* bswap dst */
+		break;
+	}
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+/* loads: zero-extending (sx = false) or sign-extending to 64 bits */
+static void emit_load(struct jit *j, int size, bool sx, int dst, int base, int32_t off)
+{
+	switch (size) {
+	case 1:
+		emit_mem(j, sx ? EF_W : 0, sx ? 0x0fbe : 0x0fb6, dst, base, off); /* movzx/movsx dst, byte [m] */
+		break;
+	case 2:
+		emit_mem(j, sx ? EF_W : 0, sx ? 0x0fbf : 0x0fb7, dst, base, off); /* movzx/movsx dst, word [m] */
+		break;
+	case 4:
+		emit_mem(j, sx ? EF_W : 0, sx ? 0x63 : 0x8b, dst, base, off);     /* mov dst32 / movsxd dst, [m] */
+		break;
+	default:
+		emit_mem(j, EF_W, 0x8b, dst, base, off);                          /* mov dst, qword [m] */
+		break;
+	}
+}
+
+static void emit_store_reg(struct jit *j, int size, int base, int32_t off, int src)
+{
+	switch (size) {
+	case 1: emit_mem(j, EF_BREG, 0x88, src, base, off); break; /* mov byte [m], src8 */
+	case 2: emit_mem(j, EF_66, 0x89, src, base, off); break;   /* mov word [m], src16 */
+	case 4: emit_mem(j, 0, 0x89, src, base, off); break;      /* mov dword [m], src32 */
+	default: emit_mem(j, EF_W, 0x89, src, base, off); break;   /* mov qword [m], src */
+	}
+}
+
+static void emit_store_imm(struct jit *j, int size, int base, int32_t off, int32_t imm)
+{
+	switch (size) {
+	case 1:
+		emit_mem(j, 0, 0xc6, 0, base, off); /* mov byte [m], imm8 */
+		EMIT1((uint8_t)imm);
+		break;
+	case 2:
+		emit_mem(j, EF_66, 0xc7, 0, base, off); /* mov word [m], imm16 */
+		emit2(j, (uint16_t)imm);
+		break;
+	default:
+		emit_mem(j, size == 8 ? EF_W : 0, 0xc7, 0, base, off); /* mov [m], imm32 */
+		emit4(j, (uint32_t)imm);
+		break;
+	}
+}
+
+/* fetch-and-{or,and,xor}: a cmpxchg loop */
+static void emit_atomic_fetch_loop(struct jit *j, bool w, unsigned opc, int base, int32_t off, int src)
+{
+	int fl = w ? EF_W : 0;
+	emit_mem(j, EF_W, 0x8d, AUX3, base, off);      /* lea r9, [base+off] */
+	emit_mov_rr(j, true, AUX2, RAX);              /* mov r10, rax (save r0) */
+	int val = src == RAX ? AUX2 : src;
+	emit_mem(j, fl, 0x8b, RAX, AUX3, 0);          /* mov rax, [r9] */
+	size_t loop = j->len;
+	emit_mov_rr(j, w, AUX, RAX);                  /* mov r11, rax */
+	emit_rr(j, w, opc, AUX, val);                 /* <op> r11, src */
+	emit_mem(j, fl | EF_LOCK, 0x0fb1, AUX, AUX3, 0); /* lock cmpxchg [r9], r11 */
+	int64_t rel = (int64_t)loop - (int64_t)(j->len + 2);
+	EMIT2(0x70 | CC_NE, (uint8_t)rel);           /* jne loop */
+	if (src == RAX) {
+		if (!w)
+			emit_mov_rr(j, false, RAX, RAX); /* mov eax, eax */
+	} else {
+		emit_mov_rr(j, w, src, RAX);      /* mov src, rax */
+		emit_mov_rr(j, true, RAX, AUX2);  /* mov rax, r10 */
+	}
+}
+
+static void emit_atomic(struct jit *j, const struct bpfx_insn *x, enum bpfx_op op)
+{
+	bool w = x->code == 0xdb;
+	int fl = w ? EF_W : 0;
+	int base = reg_map[x->dst], src = reg_map[x->src];
+	int32_t off = x->off;
+	switch (x->imm) {
+	case 0x00: emit_mem(j, fl | EF_LOCK, 0x01, src, base, off); break; /* lock add [m], src */
+	case 0x40: emit_mem(j, fl | EF_LOCK, 0x09, src, base, off); break; /* lock or [m], src */
+	case 0x50: emit_mem(j, fl | EF_LOCK, 0x21, src, base, off); break; /* lock and [m], src */
+	case 0xa0: emit_mem(j, fl | EF_LOCK, 0x31, src, base, off); break; /* lock xor [m], src */
+	case 0x01: emit_mem(j, fl | EF_LOCK, 0x0fc1, src, base, off); break; /* lock xadd [m], src */
+	case 0x41: emit_atomic_fetch_loop(j, w, 0x09, base, off, src); break;
+	case 0x51: emit_atomic_fetch_loop(j, w, 0x21, base, off, src); break;
+	case 0xa1: emit_atomic_fetch_loop(j, w, 0x31, base, off, src); break;
+	case 0xe1: emit_mem(j, fl, 0x87, src, base, off); break;           /* xchg [m], src */
+	case 0xf1:
+		emit_mem(j, fl | EF_LOCK, 0x0fb1, src, base, off);          /* lock cmpxchg [m], src */
+		if (!w)
+			emit_mov_rr(j, false, RAX, RAX);                   /* mov eax, eax */
+		break;
+	default:
+		(void)op;
+		j->range_err = true; /* cannot happen: the table has no other rows */
+		break;
+	}
+}
+
+/* LD_ABS / LD_IND: r0 = big-endian load from the run's packet */
+static void emit_ld_packet(struct jit *j, size_t insn, const struct bpfx_insn *x, bool ind)
+{
+	int size = bpfx_code_size(x->code);
+	if (ind) {
+		emit_mov_rr(j, true, AUX, reg_map[x->src]); /* mov r11, src */
+		if (x->imm)
+			emit_alu_ri(j, true, 0, AUX, x->imm); /* add r11, imm */
+	} else {
+		emit_mov_ri(j, true, AUX, x->imm);          /* mov r11, imm */
+	}
+	emit_mem(j, EF_W, 0x8b, AUX2, RUNR, RUN_OFF(pkt_len)); /* mov r10, [r12+pkt_len] */
+	emit_alu_ri(j, true, 5, AUX2, size);                 /* sub r10, size */
+	emit_exit_jcc(j, CC_B, insn, EX_PKT);                 /* jb pkt_stub */
+	emit_rr(j, true, 0x39, AUX, AUX2);                    /* cmp r11, r10 */
+	emit_exit_jcc(j, CC_A, insn, EX_PKT);                 /* ja pkt_stub */
+	emit_mem(j, EF_W, 0x03, AUX, RUNR, RUN_OFF(pkt));      /* add r11, [r12+pkt] */
+	emit_load(j, size, false, RAX, AUX, 0);               /* movzx eax, [r11] */
+	if (size == 2) {
+		emit_op(j, EF_66, 0xc1, 1, RAX, 0);            /* ror ax, 8 */
+		EMIT1(8);
+	} else if (size == 4) {
+		EMIT2(0x0f, 0xc8);                            /* bswap eax */
+	}
+}
+
+/* ---- calls ---------------------------------------------------------------- */
+
+static void emit_after_helper(struct jit *j, size_t insn)
+{
+	emit_mem(j, 0, 0x83, 7, RUNR, RUN_OFF(stop)); /* cmp dword [r12+stop], 0 */
+	EMIT1(0);
+	emit_exit_jcc(j, CC_NE, insn, EX_STOP);       /* jne stop_stub */
+}
+
+static void emit_helper_call(struct jit *j, size_t insn, uint64_t fn)
+{
+	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(helper_rsp));    /* mov [r12+helper_rsp], rsp */
+	emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(helper_run));   /* mov r9, [r12+helper_run] */
+	emit_call_abs(j, fn);                                      /* call fn */
+	emit_after_helper(j, insn);
+}
+
+static const uint8_t arg_regs[5] = {RDI, RSI, RDX, RCX, R8};
+
+static void emit_callx(struct jit *j, size_t insn, const struct bpfx_insn *x)
+{
+	int id = reg_map[x->dst];
+	for (int k = 0; k < 5; k++) /* mov [r12+save+8k], r(k+1) */
+		emit_mem(j, EF_W, 0x89, arg_regs[k], RUNR, RUN_OFF(save) + 8 * k);
+	emit_mov_rr(j, true, RSI, id);                                   /* mov rsi, id */
+	emit_mov_imm64(j, RDI, (uint64_t)(uintptr_t)j->env->callx_vm);   /* mov rdi, vm */
+	uint64_t lookup;
+	memcpy(&lookup, &j->env->callx_lookup, sizeof(lookup));
+	emit_call_abs(j, lookup);                                        /* call lookup */
+	emit_rr(j, true, 0x85, RAX, RAX);                                /* test rax, rax */
+	emit_exit_jcc(j, CC_E, insn, EX_NOHELPER);                       /* jz nohelper_stub */
+	emit_mov_rr(j, true, AUX, RAX);                                  /* mov r11, rax */
+	for (int k = 0; k < 5; k++) /* mov r(k+1), [r12+save+8k] */
+		emit_mem(j, EF_W, 0x8b, arg_regs[k], RUNR, RUN_OFF(save) + 8 * k);
+	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(helper_rsp));          /* mov [r12+helper_rsp], rsp */
+	emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(helper_run));         /* mov r9, [r12+helper_run] */
+	EMIT3(0x41, 0xff, 0xd3);                                         /* call r11 */
+	emit_after_helper(j, insn);
+}
+
+static void emit_gotox(struct jit *j, size_t insn, const struct bpfx_insn *x)
+{
+	emit_mov_rr(j, true, AUX, reg_map[x->dst]);                      /* mov r11, dst */
+	emit_mov_imm64(j, AUX2, (uint64_t)(uintptr_t)j->insns);          /* mov r10, insns */
+	emit_rr(j, true, 0x29, AUX, AUX2);                               /* sub r11, r10 */
+	emit_op(j, EF_W, 0xc1, 1, AUX, 0);                                /* ror r11, 3 */
+	EMIT1(3);
+	emit_alu_ri(j, true, 7, AUX, (int32_t)j->count);                 /* cmp r11, count */
+	emit_exit_jcc(j, CC_AE, insn, EX_BADJUMP);                       /* jae badjump_stub */
+	emit_mov_imm64(j, AUX2, j->gotox_table);                         /* mov r10, table */
+	EMIT4(0x4f, 0x8b, 0x1c, 0xda);                                   /* mov r11, [r10+r11*8] */
+	emit_rr(j, true, 0x85, AUX, AUX);                                /* test r11, r11 */
+	emit_exit_jcc(j, CC_E, insn, EX_BADJUMP);                        /* jz badjump_stub */
+	if (j->poll) {
+		/* a jump to this instruction or before it is a back edge */
+		int64_t rel = (int64_t)j->addrs[insn] - (int64_t)(j->len + 7);
+		EMIT3(0x4c, 0x8d, 0x15);                                 /* lea r10, [rip+rel32] */
+		emit4(j, (uint32_t)(int32_t)rel);
+		emit_rr(j, true, 0x39, AUX, AUX2);                       /* cmp r11, r10 */
+		size_t fwd = emit_jcc8_fwd(j, CC_A);                     /* ja forward */
+		emit_poll(j, insn);
+		patch8(j, fwd);
+	}
+	EMIT3(0x41, 0xff, 0xe3);                                         /* jmp r11 */
+}
+
+/* ---- one instruction ---------------------------------------------------- */
+
+#define CASE4(ID)                                                                      \
+	case BPFX_OP_##ID##32_K: case BPFX_OP_##ID##32_X: case BPFX_OP_##ID##64_K:     \
+	case BPFX_OP_##ID##64_X
+#define CASE_JCC(ID)                                                                   \
+	case BPFX_OP_##ID##_K: case BPFX_OP_##ID##_X: case BPFX_OP_##ID##32_K:         \
+	case BPFX_OP_##ID##32_X
+
+static void emit_exit_insn(struct jit *j)
+{
+	EMIT2(0x41, 0x5f); /* pop r15 */
+	EMIT2(0x41, 0x5e); /* pop r14 */
+	EMIT2(0x41, 0x5d); /* pop r13 */
+	EMIT1(0x5b);       /* pop rbx */
+	EMIT1(0xc9);       /* leave */
+	EMIT1(0xc3);       /* ret */
+}
+
+static void emit_cmp_jump(struct jit *j, size_t i, const struct bpfx_insn *x, int cc, bool test)
+{
+	bool w = BPFX_CLASS(x->code) == BPFX_CLS_JMP;
+	int dst = reg_map[x->dst];
+	if (x->code & BPFX_SRC_X) {
+		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
+	} else if (x->imm == 0 && !test) {
+		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
+	} else if (test) {
+		emit_op(j, w ? EF_W : 0, 0xf7, 0, dst, 0);                /* test dst, imm32 */
+		emit4(j, (uint32_t)x->imm);
+	} else {
+		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
+	}
+	emit_branch(j, i, cc, i + 1 + (int64_t)x->off);
+}
+
+static uint64_t lddw_value(const struct jit *j, size_t i)
+{
+	const struct bpfx_insn *x = &j->insns[i];
+	switch (x->src) {
+	case BPFX_LDDW_IMM64:
+		return (uint64_t)(uint32_t)x->imm | ((uint64_t)(uint32_t)j->insns[i + 1].imm << 32);
+	case BPFX_LDDW_CODE_ADDR:
+		return (uint64_t)(uintptr_t)&j->insns[i + 1 + (int64_t)x->imm];
+	default:
+		return j->env->lddw_values[i];
+	}
+}
+
+static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
+{
+	const struct bpfx_insn *x = &j->insns[i];
+	bool w = bpfx_code_is64(x->code);
+	int dst = reg_map[x->dst], src = reg_map[x->src];
+
+	switch (op) {
+	CASE4(ADD): emit_alu(j, x, w, 0x01, 0); break;
+	CASE4(SUB): emit_alu(j, x, w, 0x29, 5); break;
+	CASE4(OR): emit_alu(j, x, w, 0x09, 1); break;
+	CASE4(AND): emit_alu(j, x, w, 0x21, 4); break;
+	CASE4(XOR): emit_alu(j, x, w, 0x31, 6); break;
+	CASE4(MUL): emit_mul(j, x, w); break;
+	CASE4(DIV): emit_divmod(j, x, w, false, false); break;
+	CASE4(SDIV): emit_divmod(j, x, w, false, true); break;
+	CASE4(MOD): emit_divmod(j, x, w, true, false); break;
+	CASE4(SMOD): emit_divmod(j, x, w, true, true); break;
+	CASE4(LSH): emit_shift(j, x, w, 4); break;
+	CASE4(RSH): emit_shift(j, x, w, 5); break;
+	CASE4(ARSH): emit_shift(j, x, w, 7); break;
+	case BPFX_OP_NEG32:
+	case BPFX_OP_NEG64:
+		emit_op(j, w ? EF_W : 0, 0xf7, 3, dst, 0); /* neg dst */
+		break;
+	case BPFX_OP_MOV32_K:
+	case BPFX_OP_MOV64_K:
+		emit_mov_ri(j, w, dst, x->imm); /* mov dst, imm */
+		break;
+	case BPFX_OP_MOV32_X:
+		emit_mov_rr(j, false, dst, src); /* mov dst32, src32 */
+		break;
+	case BPFX_OP_MOV64_X:
+	case BPFX_OP_ADDR_SPACE_CAST: /* one address space: a plain move */
+		emit_mov_rr(j, true, dst, src); /* mov dst, src */
+		break;
+	case BPFX_OP_MOVSX32_8: emit_op(j, EF_BRM, 0x0fbe, dst, src, 0); break;      /* movsx dst32, src8 */
+	case BPFX_OP_MOVSX32_16: emit_op(j, 0, 0x0fbf, dst, src, 0); break;         /* movsx dst32, src16 */
+	case BPFX_OP_MOVSX64_8: emit_op(j, EF_W | EF_BRM, 0x0fbe, dst, src, 0); break; /* movsx dst, src8 */
+	case BPFX_OP_MOVSX64_16: emit_op(j, EF_W, 0x0fbf, dst, src, 0); break;       /* movsx dst, src16 */
+	case BPFX_OP_MOVSX64_32: emit_op(j, EF_W, 0x63, dst, src, 0); break;         /* movsxd dst, src32 */
+	case BPFX_OP_LE16: emit_endian(j, dst, 16, false); break;
+	case BPFX_OP_LE32: emit_endian(j, dst, 32, false); break;
+	case BPFX_OP_LE64: emit_endian(j, dst, 64, false); break;
+	case BPFX_OP_BE16: case BPFX_OP_BSWAP16: emit_endian(j, dst, 16, true); break;
+	case BPFX_OP_BE32: case BPFX_OP_BSWAP32: emit_endian(j, dst, 32, true); break;
+	case BPFX_OP_BE64: case BPFX_OP_BSWAP64: emit_endian(j, dst, 64, true); break;
+
+	case BPFX_OP_LDDW: case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD:
+	case BPFX_OP_LDDW_VAR_ADDR: case BPFX_OP_LDDW_CODE_ADDR: case BPFX_OP_LDDW_MAP_IDX:
+	case BPFX_OP_LDDW_MAP_VALUE_IDX:
+		emit_mov_imm64(j, dst, lddw_value(j, i)); /* mov dst, imm64 */
+		break;
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+		emit_ld_packet(j, i, x, false);
+		break;
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		emit_ld_packet(j, i, x, true);
+		break;
+
+	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w: case BPFX_OP_LDX_dw:
+	case BPFX_OP_LOAD_ACQ_b: case BPFX_OP_LOAD_ACQ_h: case BPFX_OP_LOAD_ACQ_w:
+	case BPFX_OP_LOAD_ACQ_dw: /* x86 loads already have acquire semantics */
+		emit_load(j, bpfx_code_size(x->code), false, dst, src, x->off);
+		break;
+	case BPFX_OP_LDXS_b: case BPFX_OP_LDXS_h: case BPFX_OP_LDXS_w:
+		emit_load(j, bpfx_code_size(x->code), true, dst, src, x->off);
+		break;
+	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
+		emit_store_imm(j, bpfx_code_size(x->code), dst, x->off, x->imm);
+		break;
+	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
+	case BPFX_OP_STORE_REL_b: case BPFX_OP_STORE_REL_h: case BPFX_OP_STORE_REL_w:
+	case BPFX_OP_STORE_REL_dw: /* x86 stores already have release semantics */
+		emit_store_reg(j, bpfx_code_size(x->code), dst, x->off, src);
+		break;
+	case BPFX_OP_ATOMIC32_ADD: case BPFX_OP_ATOMIC32_OR: case BPFX_OP_ATOMIC32_AND:
+	case BPFX_OP_ATOMIC32_XOR: case BPFX_OP_ATOMIC32_FETCH_ADD: case BPFX_OP_ATOMIC32_FETCH_OR:
+	case BPFX_OP_ATOMIC32_FETCH_AND: case BPFX_OP_ATOMIC32_FETCH_XOR: case BPFX_OP_ATOMIC32_XCHG:
+	case BPFX_OP_ATOMIC32_CMPXCHG:
+	case BPFX_OP_ATOMIC64_ADD: case BPFX_OP_ATOMIC64_OR: case BPFX_OP_ATOMIC64_AND:
+	case BPFX_OP_ATOMIC64_XOR: case BPFX_OP_ATOMIC64_FETCH_ADD: case BPFX_OP_ATOMIC64_FETCH_OR:
+	case BPFX_OP_ATOMIC64_FETCH_AND: case BPFX_OP_ATOMIC64_FETCH_XOR: case BPFX_OP_ATOMIC64_XCHG:
+	case BPFX_OP_ATOMIC64_CMPXCHG:
+		emit_atomic(j, x, op);
+		break;
+
+	case BPFX_OP_JA:
+	case BPFX_OP_JA32: {
+		size_t t = i + 1 + (int64_t)(op == BPFX_OP_JA ? x->off : x->imm);
+		if (t <= i)
+			emit_poll(j, i);
+		if (t != i + 1)
+			emit_jmp(j, j->addrs[t]); /* jmp target */
+		break;
+	}
+	case BPFX_OP_GOTOX:
+		emit_gotox(j, i, x);
+		break;
+	CASE_JCC(JEQ): emit_cmp_jump(j, i, x, CC_E, false); break;
+	CASE_JCC(JNE): emit_cmp_jump(j, i, x, CC_NE, false); break;
+	CASE_JCC(JGT): emit_cmp_jump(j, i, x, CC_A, false); break;
+	CASE_JCC(JGE): emit_cmp_jump(j, i, x, CC_AE, false); break;
+	CASE_JCC(JLT): emit_cmp_jump(j, i, x, CC_B, false); break;
+	CASE_JCC(JLE): emit_cmp_jump(j, i, x, CC_BE, false); break;
+	CASE_JCC(JSGT): emit_cmp_jump(j, i, x, CC_G, false); break;
+	CASE_JCC(JSGE): emit_cmp_jump(j, i, x, CC_GE, false); break;
+	CASE_JCC(JSLT): emit_cmp_jump(j, i, x, CC_L, false); break;
+	CASE_JCC(JSLE): emit_cmp_jump(j, i, x, CC_LE, false); break;
+	CASE_JCC(JSET): emit_cmp_jump(j, i, x, CC_NE, true); break;
+	case BPFX_OP_MAY_GOTO:
+		emit_mem(j, EF_W, 0x83, 7, RUNR, RUN_OFF(may_goto)); /* cmp qword [r12+may_goto], 0 */
+		EMIT1(0);
+		emit_branch(j, i, CC_E, i + 1 + (int64_t)x->off);   /* je target */
+		emit_mem(j, EF_W, 0xff, 1, RUNR, RUN_OFF(may_goto)); /* dec qword [r12+may_goto] */
+		break;
+
+	case BPFX_OP_CALL_HELPER:
+	case BPFX_OP_CALL_KFUNC: {
+		uint64_t fn;
+		memcpy(&fn, &j->env->call_fns[i], sizeof(fn));
+		emit_poll(j, i);
+		emit_helper_call(j, i, fn);
+		break;
+	}
+	case BPFX_OP_CALLX:
+		emit_poll(j, i);
+		emit_callx(j, i, x);
+		break;
+	case BPFX_OP_CALL_LOCAL: {
+		size_t t = i + 1 + (int64_t)x->imm;
+		emit_poll(j, i);
+		emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(stack_limit)); /* cmp rsp, [r12+stack_limit] */
+		emit_exit_jcc(j, CC_BE, i, EX_DEPTH);                    /* jbe depth_stub */
+		int64_t rel = (int64_t)j->entry[t] - (int64_t)(j->len + 5);
+		EMIT1(0xe8);                                             /* call entry(t) */
+		emit4(j, (uint32_t)(int32_t)rel);
+		break;
+	}
+	case BPFX_OP_EXIT:
+		emit_exit_insn(j);
+		break;
+	case BPFX_OP__COUNT:
+	case BPFX_OP__INVALID:
+		j->range_err = true; /* cannot happen: ops come from the validator */
+		break;
+	}
+}
+
+/* ---- the whole image ---------------------------------------------------- */
+
+/* Trampoline: uint64_t tramp(const uint64_t args[5], struct bpfx_jit_run *run,
+ * const void *entry). Saves the SysV callee-saved registers, loads r1..r5,
+ * zeroes r0 and r6..r9, records the stack pointer for unwinding and the
+ * depth limit, and calls the function prologue `entry`. */
+static void emit_trampoline(struct jit *j)
+{
+	EMIT1(0x55);                 /* push rbp */
+	EMIT1(0x53);                 /* push rbx */
+	EMIT2(0x41, 0x54);           /* push r12 */
+	EMIT2(0x41, 0x55);           /* push r13 */
+	EMIT2(0x41, 0x56);           /* push r14 */
+	EMIT2(0x41, 0x57);           /* push r15 */
+	EMIT4(0x48, 0x83, 0xec, 8);  /* sub rsp, 8 (align to 16) */
+	emit_mov_rr(j, true, RUNR, RSI); /* mov r12, rsi */
+	emit_mov_rr(j, true, AUX, RDX);  /* mov r11, rdx */
+	emit_mov_rr(j, true, RAX, RDI);  /* mov rax, rdi */
+	emit_mem(j, EF_W, 0x8b, RDI, RAX, 0);  /* mov rdi, [rax] */
+	emit_mem(j, EF_W, 0x8b, RSI, RAX, 8);  /* mov rsi, [rax+8] */
+	emit_mem(j, EF_W, 0x8b, RDX, RAX, 16); /* mov rdx, [rax+16] */
+	emit_mem(j, EF_W, 0x8b, RCX, RAX, 24); /* mov rcx, [rax+24] */
+	emit_mem(j, EF_W, 0x8b, R8, RAX, 32);  /* mov r8, [rax+32] */
+	emit_rr(j, false, 0x31, RAX, RAX);    /* xor eax, eax */
+	emit_rr(j, false, 0x31, RBX, RBX);    /* xor ebx, ebx */
+	emit_rr(j, false, 0x31, R13, R13);    /* xor r13d, r13d */
+	emit_rr(j, false, 0x31, R14, R14);    /* xor r14d, r14d */
+	emit_rr(j, false, 0x31, R15, R15);    /* xor r15d, r15d */
+	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(saved_rsp));     /* mov [r12+saved_rsp], rsp */
+	emit_mov_rr(j, true, AUX2, RSP);                           /* mov r10, rsp */
+	emit_mem(j, EF_W, 0x2b, AUX2, RUNR, RUN_OFF(depth_bytes));  /* sub r10, [r12+depth_bytes] */
+	emit_mem(j, EF_W, 0x89, AUX2, RUNR, RUN_OFF(stack_limit));  /* mov [r12+stack_limit], r10 */
+	EMIT3(0x41, 0xff, 0xd3);     /* call r11 */
+	j->tramp_ret = (uint32_t)j->len;
+	EMIT4(0x48, 0x83, 0xc4, 8);  /* add rsp, 8 */
+	EMIT2(0x41, 0x5f);           /* pop r15 */
+	EMIT2(0x41, 0x5e);           /* pop r14 */
+	EMIT2(0x41, 0x5d);           /* pop r13 */
+	EMIT2(0x41, 0x5c);           /* pop r12 */
+	EMIT1(0x5b);                 /* pop rbx */
+	EMIT1(0x5d);                 /* pop rbp */
+	EMIT1(0xc3);                 /* ret */
+}
+
+static void emit_commons(struct jit *j)
+{
+	static const int32_t status[EX__COUNT] = {
+		[EX_BUDGET] = BPFX_E_BUDGET, [EX_CANCEL] = BPFX_E_CANCELLED,
+		[EX_DEPTH] = BPFX_E_CALL_DEPTH, [EX_NOHELPER] = BPFX_E_NO_HELPER,
+		[EX_BADJUMP] = BPFX_E_BAD_INSN,
+	};
+	j->unwind = (uint32_t)j->len;
+	emit_mem(j, EF_W, 0x8b, RSP, RUNR, RUN_OFF(saved_rsp)); /* mov rsp, [r12+saved_rsp] */
+	emit_jmp32(j, j->tramp_ret);                           /* jmp tramp_ret */
+	for (int k = 0; k < EX__COUNT; k++) {
+		j->common[k] = (uint32_t)j->len;
+		if (k == EX_STOP) {
+			emit_mem(j, 0, 0x8b, RAX, RUNR, RUN_OFF(stop_status)); /* mov eax, [r12+stop_status] */
+			emit_mem(j, 0, 0x89, RAX, RUNR, RUN_OFF(status));      /* mov [r12+status], eax */
+			emit_mem(j, EF_W, 0x8b, RAX, RUNR, RUN_OFF(stop_r0));   /* mov rax, [r12+stop_r0] */
+		} else {
+			emit_run_store_imm(j, false, RUN_OFF(status), status[k]); /* mov dword [r12+status], st */
+			emit_rr(j, false, 0x31, RAX, RAX);                       /* xor eax, eax */
+		}
+		emit_jmp32(j, j->unwind); /* jmp unwind */
+	}
+}
+
+/* One pass over the program. Returns true if no offset moved. */
+static bool jit_pass(struct jit *j)
+{
+	j->len = 0;
+	j->overflow = j->range_err = false;
+	j->nstubs = 0;
+	for (int k = 0; k < 16; k++)
+		EMIT1(0xcc); /* int3 padding: nothing jumps or reads before the trampoline */
+	emit_trampoline(j);
+	emit_commons(j);
+	bool same = true;
+	for (size_t i = 0; i < j->count; i++) {
+		if (j->addrs[i] != (uint32_t)j->len)
+			same = false;
+		j->addrs[i] = (uint32_t)j->len;
+		if (j->ops[i] < 0)
+			continue; /* second slot of an lddw: no code */
+		size_t start = j->len;
+		emit_insn(j, i, (enum bpfx_op)j->ops[i]);
+		if (j->len - start > MAX_INSN_BYTES)
+			j->range_err = true;
+	}
+	if (j->addrs[j->count] != (uint32_t)j->len)
+		same = false;
+	j->addrs[j->count] = (uint32_t)j->len;
+	for (size_t i = 0; i < j->count; i++) {
+		if (!j->is_entry[i])
+			continue;
+		if (j->entry[i] != (uint32_t)j->len)
+			same = false;
+		j->entry[i] = (uint32_t)j->len;
+		EMIT1(0x55);                            /* push rbp */
+		EMIT3(0x48, 0x89, 0xe5);                /* mov rbp, rsp */
+		EMIT3(0x48, 0x81, 0xec);                /* sub rsp, 512 */
+		emit4(j, BPFX_STACK_SIZE);
+		EMIT1(0x53);                            /* push rbx */
+		EMIT2(0x41, 0x55);                      /* push r13 */
+		EMIT2(0x41, 0x56);                      /* push r14 */
+		EMIT2(0x41, 0x57);                      /* push r15 */
+		emit_jmp32(j, j->addrs[i]);             /* jmp body */
+	}
+	if (j->stub_start != (uint32_t)j->len)
+		same = false;
+	j->stub_start = (uint32_t)j->len;
+	for (size_t k = 0; k < j->nstubs; k++) {
+		emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)j->stubs[k].insn); /* mov [r12+insn], i */
+		emit_jmp32(j, j->common[j->stubs[k].kind]);                           /* jmp common */
+	}
+	return same;
+}
+
+/* ---- compile / free / enter ------------------------------------------- */
+
+static int check_env(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
+		     const int16_t *ops, const struct bpfx_jit_env *env)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (ops[i] < 0)
+			continue;
+		if (ops[i] >= BPFX_OP__COUNT)
+			return bpfx_fail(d, BPFX_E_INVAL, "jit: insn %zu: op id %d is not in the opcode table",
+					 i, ops[i]);
+		const struct bpfx_insn *x = &insns[i];
+		switch (ops[i]) {
+		case BPFX_OP_CALL_HELPER:
+		case BPFX_OP_CALL_KFUNC:
+			if (!env->call_fns || !env->call_fns[i])
+				return bpfx_fail(d, BPFX_E_NO_HELPER,
+						 "jit: insn %zu: call %s %d has no resolved function", i,
+						 ops[i] == BPFX_OP_CALL_KFUNC ? "kfunc" : "helper", x->imm);
+			break;
+		case BPFX_OP_CALLX:
+			if (!env->callx_lookup)
+				return bpfx_fail(d, BPFX_E_INVAL,
+						 "jit: insn %zu: callx needs a helper lookup function", i);
+			break;
+		case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD: case BPFX_OP_LDDW_VAR_ADDR:
+		case BPFX_OP_LDDW_MAP_IDX: case BPFX_OP_LDDW_MAP_VALUE_IDX:
+			if (!env->lddw_values)
+				return bpfx_fail(d, BPFX_E_INVAL,
+						 "jit: insn %zu: lddw src %u has no resolved value", i,
+						 (unsigned)x->src);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static void jit_cleanup(struct jit *j)
+{
+	free(j->buf);
+	free(j->is_entry);
+	free(j->stubs);
+}
+
+void bpfx_jit_free(struct bpfx_jit_prog *p)
+{
+	if (!p)
+		return;
+	if (p->image)
+		munmap(p->image, p->map_size);
+	free(p->addrs);
+	free(p->entry);
+	free(p->gotox);
+	free(p);
+}
+
+int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
+		     const int16_t *ops, const struct bpfx_jit_env *env, struct bpfx_jit_prog **out)
+{
+	struct bpfx_jit_env noenv = {0};
+	struct jit jj = {0}, *j = &jj;
+	struct bpfx_jit_prog *p = NULL;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (!insns || !ops || !out || count == 0)
+		return bpfx_fail(d, BPFX_E_INVAL, "jit: no program to compile");
+	if (count > (1u << 24))
+		return bpfx_fail(d, BPFX_E_RANGE, "jit: %zu instructions; the limit is %u", count, 1u << 24);
+	if (!env)
+		env = &noenv;
+	uint32_t depth = env->max_call_depth ? env->max_call_depth : BPFX_MAX_CALL_DEPTH;
+	if (depth > BPFX_JIT_MAX_DEPTH)
+		return bpfx_fail(d, BPFX_E_UNSUPPORTED,
+				 "jit: max call depth %u is more than the JIT supports (%d frames of %d "
+				 "bytes on the native stack)",
+				 depth, BPFX_JIT_MAX_DEPTH, FRAME_BYTES);
+	if ((err = check_env(d, insns, count, ops, env)))
+		return err;
+
+	p = calloc(1, sizeof(*p));
+	j->d = d;
+	j->insns = insns;
+	j->count = count;
+	j->ops = ops;
+	j->env = env;
+	j->poll = env->flags & BPFX_JIT_POLL;
+	j->bmi2 = !(env->flags & BPFX_JIT_NO_BMI2) && __builtin_cpu_supports("bmi2");
+	j->force_near = env->flags & BPFX_JIT_FORCE_NEAR;
+	j->max_depth = depth;
+	j->addrs = p ? calloc(count + 1, sizeof(uint32_t)) : NULL;
+	j->entry = p ? calloc(count, sizeof(uint32_t)) : NULL;
+	j->is_entry = calloc(count, 1);
+	if (p) {
+		p->addrs = j->addrs;
+		p->entry = j->entry;
+	}
+	if (!p || !j->addrs || !j->entry || !j->is_entry) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
+	}
+	p->count = count;
+	p->max_depth = depth;
+
+	/* Function entries: instruction 0, local call targets, code addresses. */
+	bool gotox = false;
+	size_t nentries = 1;
+	j->is_entry[0] = 1;
+	for (size_t i = 0; i < count; i++) {
+		if (ops[i] == BPFX_OP_CALL_LOCAL || ops[i] == BPFX_OP_LDDW_CODE_ADDR) {
+			size_t t = i + 1 + (int64_t)insns[i].imm;
+			nentries += !j->is_entry[t];
+			j->is_entry[t] = 1;
+		}
+		gotox |= ops[i] == BPFX_OP_GOTOX;
+	}
+
+	/* Reserve the final mapping first so that the code knows its address. */
+	j->cap = 1024 + count * (MAX_INSN_BYTES + 4 * STUB_BYTES) + nentries * ENTRY_BYTES;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	p->map_size = (j->cap + page - 1) / page * page;
+	void *map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot map %zu bytes for code: %s", p->map_size,
+				strerror(errno));
+		goto fail;
+	}
+	p->image = map;
+	j->base = (uint64_t)(uintptr_t)map;
+	j->buf = malloc(j->cap);
+	if (gotox) {
+		p->gotox = calloc(count, sizeof(uint64_t));
+		j->gotox_table = (uint64_t)(uintptr_t)p->gotox;
+	}
+	if (!j->buf || (gotox && !p->gotox)) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
+	}
+
+	/* Pessimistic first layout: every instruction far from every other. */
+	for (size_t i = 0; i <= count; i++)
+		j->addrs[i] = (uint32_t)(1024 + i * 64);
+	j->stub_start = (uint32_t)(1024 + count * 64 + nentries * ENTRY_BYTES);
+	bool settled = false;
+	int pass;
+	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {
+		settled = jit_pass(j);
+		if (j->overflow || j->range_err)
+			break;
+		if (pass == MAX_PASSES - 3 && !settled)
+			j->force_near = true; /* oscillating: stop shrinking, settle in two passes */
+	}
+	if (j->overflow || j->range_err || !settled) {
+		err = bpfx_fail(d, j->overflow && j->len <= j->cap ? BPFX_E_NOMEM : BPFX_E_RANGE,
+				"jit: internal error laying out %zu instructions (%s after %d passes)",
+				count,
+				j->overflow ? "code buffer overflow"
+				: j->range_err ? "an instruction's code out of range"
+					       : "offsets did not settle",
+				pass);
+		goto fail;
+	}
+
+	/* Make the bytes executable: copy, drop unused pages, write-protect. */
+	p->code_size = j->len;
+	memcpy(p->image, j->buf, j->len);
+	size_t used = (j->len + page - 1) / page * page;
+	if (used < p->map_size) {
+		munmap(p->image + used, p->map_size - used);
+		p->map_size = used;
+	}
+	if (mprotect(p->image, p->map_size, PROT_READ | PROT_EXEC) != 0) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot make the code executable: %s",
+				strerror(errno));
+		goto fail;
+	}
+	if (gotox)
+		for (size_t i = 0; i < count; i++)
+			p->gotox[i] = ops[i] < 0 ? 0 : j->base + j->addrs[i];
+	for (size_t i = 0; i < count; i++)
+		if (!j->is_entry[i])
+			p->entry[i] = 0;
+	jit_cleanup(j);
+	*out = p;
+	return 0;
+fail:
+	jit_cleanup(j);
+	if (p)
+		bpfx_jit_free(p);
+	else {
+		free(j->addrs);
+		free(j->entry);
+	}
+	return err;
+}
+
+typedef uint64_t (*tramp_fn)(const uint64_t *args, struct bpfx_jit_run *run, const void *entry);
+
+static uint64_t run_entry(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
+			  struct bpfx_jit_run *run)
+{
+	tramp_fn fn;
+	void *code = p->image + 16;
+	memcpy(&fn, &code, sizeof(fn));
+	return fn(args, run, p->image + p->entry[insn]);
+}
+
+uint64_t bpfx_jit_enter(const struct bpfx_jit_prog *p, void *ctx, uint64_t ctx_len,
+			struct bpfx_jit_run *run)
+{
+	uint64_t args[5] = {(uint64_t)(uintptr_t)ctx, ctx_len, 0, 0, 0};
+	run->status = 0;
+	run->insn = 0;
+	run->stop = 0;
+	run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
+	uint64_t r0 = run_entry(p, 0, args, run);
+	run->saved_rsp = 0;
+	return r0;
+}
+
+int bpfx_jit_call(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
+		  struct bpfx_jit_run *run, uint64_t *r0)
+{
+	if (insn >= p->count || !p->entry[insn])
+		return BPFX_E_INVAL;
+	uint64_t saved_rsp = run->saved_rsp, limit = run->stack_limit, depth_bytes = run->depth_bytes;
+	if (saved_rsp) {
+		/* Nested: the helper's caller is at depth (saved_rsp - helper_rsp) / FRAME_BYTES. */
+		uint64_t used = saved_rsp - run->helper_rsp;
+		uint64_t total = (uint64_t)p->max_depth * FRAME_BYTES;
+		if (used + FRAME_BYTES > total) {
+			run->stop = 1;
+			run->stop_status = BPFX_E_CALL_DEPTH;
+			return BPFX_E_CALL_DEPTH;
+		}
+		run->depth_bytes = total - used;
+	} else {
+		run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
+		run->status = 0;
+		run->stop = 0;
+	}
+	int32_t outer_status = run->status;
+	uint32_t outer_insn = run->insn;
+	run->status = 0;
+	uint64_t v = run_entry(p, insn, args, run);
+	int st = run->status;
+	run->saved_rsp = saved_rsp;
+	run->stack_limit = limit;
+	run->depth_bytes = depth_bytes;
+	if (saved_rsp) {
+		if (st) {
+			run->stop = 1;
+			run->stop_status = st;
+			run->stop_r0 = 0;
+		}
+		run->status = outer_status;
+		run->insn = outer_insn;
+	}
+	if (r0)
+		*r0 = v;
+	return st;
+}
+
+const void *bpfx_jit_code(const struct bpfx_jit_prog *p, size_t *size)
+{
+	if (size)
+		*size = p->code_size;
+	return p->image;
+}
+
+size_t bpfx_jit_insn_offset(const struct bpfx_jit_prog *p, size_t insn)
+{
+	return insn <= p->count ? p->addrs[insn] : SIZE_MAX;
+}
