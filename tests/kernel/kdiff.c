@@ -12,9 +12,11 @@
  * memory after the run, and the file's expected value.
  *
  * How a test program becomes a kernel program:
- *   - a prologue turns the XDP context into the bpfx calling convention:
- *     r1 = start of the packet (the test's memory, bounds-checked so the
- *     verifier knows its size), r2 = its length; without memory r1 = r2 = 0;
+ *   - the test's memory is the value of a one-element array map, and a
+ *     prologue sets up the bpfx calling convention: r1 = a direct pointer to
+ *     that value (lddw src 2: the verifier knows its size, and atomics are
+ *     allowed on it), r2 = its length; without memory r1 = r2 = 0; the map
+ *     is read back after the run to compare the memory;
  *   - retval is only 32 bits, so each program is loaded twice: as is (low
  *     half of r0), and with every exit of the main frame turned into a jump
  *     to an epilogue `r0 >>= 32; exit` (high half). Exits of subprograms
@@ -28,7 +30,8 @@
  *
  * Not compared (counted as skipped, with the reason): programs that call
  * helpers or kfuncs (kernel helpers are not bpfx's), lddw of maps or
- * variables, tests with an expected error, and any
+ * variables, may_goto (the kernel's budget is partly time-based), tests
+ * with an expected error, and any
  * program the kernel's verifier refuses (its reason is printed). Programs in
  * which an AND may take a negated value (neg, or a register subtraction
  * such as 0 - x) are never loaded: this kernel's verifier can crash on them
@@ -373,6 +376,8 @@ static const char *not_comparable(const struct bpfx_insn *in, size_t n, size_t *
 			return "calls a helper or kfunc (the kernel's differ from bpfx's)";
 		if (d->fmt == BPFX_FMT_LDDW && op != BPFX_OP_LDDW)
 			return "lddw of a map, variable or function address";
+		if (op == BPFX_OP_MAY_GOTO)
+			return "may_goto (the kernel's loop budget is time-based, not a count)";
 		if (d->fmt == BPFX_FMT_LDDW)
 			i++;
 	}
@@ -508,31 +513,25 @@ static bool uses_legacy_packet(const struct bpfx_insn *in, size_t n)
 }
 
 /*
- * The prologue. XDP: r1 = packet start, r2 = mem_len (bounds-checked), or
- * both 0 without memory. Socket filter: r6 = ctx, r1 = 0, r2 = mem_len.
+ * The prologue: r1 = the test's memory, which lives in the value of a
+ * one-element array map (a direct map-value pointer: the verifier knows its
+ * size, and atomics are allowed there, unlike on packets), r2 = its length;
+ * without memory r1 = r2 = 0. Socket filters also get r6 = ctx.
  */
-static size_t prologue(struct bpfx_insn *out, bool skb, bool has_mem, size_t len)
+static size_t prologue(struct bpfx_insn *out, bool skb, int map_fd, size_t len)
 {
 	size_t n = 0;
-	if (skb) {
+	if (skb)
 		out[n++] = mk(OPC(MOV64_X), 6, 1, 0, 0);
-		out[n++] = mk(OPC(MOV64_K), 1, 0, 0, 0);
-		out[n++] = mk(OPC(MOV64_K), 2, 0, 0, (int32_t)len);
-		return n;
-	}
-	if (!has_mem) {
+	if (map_fd < 0) {
 		out[n++] = mk(OPC(MOV64_K), 1, 0, 0, 0);
 		out[n++] = mk(OPC(MOV64_K), 2, 0, 0, 0);
 		return n;
 	}
-	out[n++] = mk(OPC(LDX_w), 2, 1, 4, 0);               /* r2 = xdp->data_end */
-	out[n++] = mk(OPC(LDX_w), 1, 1, 0, 0);               /* r1 = xdp->data */
-	out[n++] = mk(OPC(ADD64_K), 1, 0, 0, (int32_t)len);  /* r1 += len */
-	out[n++] = mk(OPC(JLE_X), 1, 2, 2, 0);               /* if r1 <= r2 goto ok */
-	out[n++] = mk(OPC(MOV64_K), 0, 0, 0, 0x7badbad);     /* never taken */
-	out[n++] = mk(OPC(EXIT), 0, 0, 0, 0);
-	out[n++] = mk(OPC(SUB64_K), 1, 0, 0, (int32_t)len);  /* ok: r1 -= len */
-	out[n++] = mk(OPC(MOV64_K), 2, 0, 0, (int32_t)len);  /* r2 = len */
+	const struct bpfx_op_desc *mv = &bpfx_op_table[BPFX_OP_LDDW_MAP_VALUE_FD];
+	out[n++] = mk(mv->code, 1, (unsigned)mv->selv, 0, map_fd); /* r1 = &value(map) + 0 */
+	out[n++] = mk(0, 0, 0, 0, 0);
+	out[n++] = mk(OPC(MOV64_K), 2, 0, 0, (int32_t)len);
 	return n;
 }
 
@@ -654,7 +653,7 @@ static int kernel_load(const struct bpfx_insn *insns, size_t n, bool skb, char *
 
 struct kresult {
 	uint32_t retval;
-	unsigned char data[XDP_MAX_DATA + 512];
+	unsigned char data[XDP_MAX_DATA + 4096]; /* data_out (unused: memory is in a map) */
 	uint32_t data_len;
 };
 
@@ -675,6 +674,39 @@ static int kernel_run(int fd, const unsigned char *pkt, size_t len, struct kresu
 	}
 	kr->retval = attr.test.retval;
 	kr->data_len = attr.test.data_size_out;
+	return 0;
+}
+
+/* A one-element array map holding `len` bytes; -1 with the reason. */
+static int map_create(size_t len, char *why, size_t whylen)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = (uint32_t)len;
+	attr.max_entries = 1;
+	int fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
+	if (fd < 0)
+		snprintf(why, whylen, "BPF_MAP_CREATE: %s", strerror(errno));
+	return fd;
+}
+
+/* Writes (write = 1) or reads element 0 of the map. */
+static int map_io(int fd, void *value, int write, char *why, size_t whylen)
+{
+	uint32_t key = 0;
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)fd;
+	attr.key = (uint64_t)(uintptr_t)&key;
+	attr.value = (uint64_t)(uintptr_t)value;
+	attr.flags = write ? BPF_ANY : 0;
+	if (sys_bpf(write ? BPF_MAP_UPDATE_ELEM : BPF_MAP_LOOKUP_ELEM, &attr)) {
+		snprintf(why, whylen, "%s: %s", write ? "BPF_MAP_UPDATE_ELEM" : "BPF_MAP_LOOKUP_ELEM",
+			 strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -806,7 +838,7 @@ static void hexdump_diff(const unsigned char *a, const unsigned char *b, size_t 
 {
 	for (size_t i = 0; i < n; i++)
 		if (a[i] != b[i]) {
-			printf("          first difference at byte %zu: expected %02x, kernel %02x\n", i, a[i], b[i]);
+			printf("          first difference at byte %zu: %02x, kernel %02x\n", i, a[i], b[i]);
 			return;
 		}
 }
@@ -906,34 +938,38 @@ static void run_test(const char *path, struct counts *c)
 	/* Kernel: low and high halves. */
 	bool has_mem = t.has_mem && t.mem.len > 0;
 	bool skb = uses_legacy_packet(insns, n);
+	int map_fd = -1;
+	unsigned char *kmem = NULL; /* the kernel's memory after the (low) run */
+	if (has_mem) {
+		map_fd = map_create(t.mem.len, why, sizeof(why));
+		kmem = malloc(t.mem.len);
+		if (!kmem)
+			exit(2);
+	}
 	struct bpfx_insn *kp = calloc(n + 16, sizeof(*kp));
 	if (!kp)
 		exit(2);
-	size_t pro = prologue(kp, skb, has_mem, t.mem.len);
-	size_t pktlen;
-	unsigned char *pkt;
-	if (skb) {
-		/* The skb's data starts after an Ethernet header the kernel pulls
-		 * (ethertype 0: an IPv4 type makes the kernel want an IP header). */
-		const struct buf *src = t.has_packet ? &t.packet : &t.mem;
-		pktlen = ETH_MIN + src->len;
-		pkt = calloc(1, pktlen);
-		if (!pkt)
-			exit(2);
-		if (src->len)
-			memcpy(pkt + ETH_MIN, src->p, src->len);
-	} else {
-		pktlen = t.mem.len < ETH_MIN ? ETH_MIN : t.mem.len;
-		pkt = calloc(1, pktlen);
-		if (!pkt)
-			exit(2);
-		if (t.mem.len)
-			memcpy(pkt, t.mem.p, t.mem.len);
-	}
+	size_t pro = prologue(kp, skb, map_fd, t.mem.len);
+	/* The test packet: unused by XDP programs; for socket filters the skb's
+	 * data, after an Ethernet header the kernel pulls (ethertype 0: an IPv4
+	 * type would make it want an IP header). */
+	const struct buf *src = t.has_packet ? &t.packet : &t.mem;
+	size_t pktlen = skb ? ETH_MIN + src->len : ETH_MIN;
+	unsigned char *pkt = calloc(1, pktlen);
+	if (!pkt)
+		exit(2);
+	if (skb && src->len)
+		memcpy(pkt + ETH_MIN, src->p, src->len);
 	static struct kresult klo, khi;
 	uint64_t kr0 = 0;
 	bool ok = true;
 
+	if (has_mem && map_fd < 0) {
+		c->skipped++;
+		c->refused++;
+		say("refused", path, "%s", why);
+		ok = false;
+	}
 	for (int half = 0; half < 2 && ok; half++) {
 		size_t body;
 		if (half == 0) {
@@ -956,7 +992,13 @@ static void run_test(const char *path, struct counts *c)
 			ok = false;
 			break;
 		}
-		int rc = kernel_run(fd, pkt, pktlen, half ? &khi : &klo, why, sizeof(why));
+		int rc = 0;
+		if (has_mem)
+			rc = map_io(map_fd, t.mem.p, 1, why, sizeof(why));
+		if (!rc)
+			rc = kernel_run(fd, pkt, pktlen, half ? &khi : &klo, why, sizeof(why));
+		if (!rc && has_mem && half == 0)
+			rc = map_io(map_fd, kmem, 0, why, sizeof(why));
 		close(fd);
 		if (rc) {
 			c->skipped++;
@@ -982,18 +1024,17 @@ static void run_test(const char *path, struct counts *c)
 			agree = false;
 			say("DIFFER", path, "r0: kernel 0x%" PRIx64 ", the file expects 0x%" PRIx64, kr0, t.result);
 		}
-		if (!skb && ref && t.mem.len && (klo.data_len < t.mem.len || memcmp(klo.data, ref->mem, t.mem.len))) {
+		if (ref && has_mem && memcmp(kmem, ref->mem, t.mem.len)) {
 			agree = false;
-			say("DIFFER", path, "memory after the run differs (kernel returned %u bytes)", klo.data_len);
-			if (klo.data_len >= t.mem.len)
-				hexdump_diff(ref->mem, klo.data, t.mem.len);
+			say("DIFFER", path, "memory after the run: bpfx's differs from the kernel's");
+			hexdump_diff(ref->mem, kmem, t.mem.len);
 		}
-		if (!skb && t.has_mem_after && (t.mem_after.len != t.mem.len || klo.data_len < t.mem.len ||
-					memcmp(klo.data, t.mem_after.p, t.mem.len))) {
+		if (t.has_mem_after && (t.mem_after.len != t.mem.len ||
+					(has_mem && memcmp(kmem, t.mem_after.p, t.mem.len)))) {
 			agree = false;
 			say("DIFFER", path, "memory after the run: the kernel's differs from -- mem-after");
-			if (t.mem_after.len == t.mem.len && klo.data_len >= t.mem.len)
-				hexdump_diff(t.mem_after.p, klo.data, t.mem.len);
+			if (t.mem_after.len == t.mem.len)
+				hexdump_diff(t.mem_after.p, kmem, t.mem.len);
 		}
 		if (have_i && have_c && t.mem.len && memcmp(bi.mem, bc.mem, t.mem.len)) {
 			agree = false;
@@ -1009,6 +1050,9 @@ static void run_test(const char *path, struct counts *c)
 	}
 	free(pkt);
 	free(kp);
+	free(kmem);
+	if (map_fd >= 0)
+		close(map_fd);
 	free(bi.mem);
 	free(bc.mem);
 out:
