@@ -755,7 +755,8 @@ struct bresult {
 	unsigned char *mem; /* memory after the run (owned) */
 };
 
-/* Runs on one bpfx engine. Returns 0, or -1 with the reason in why. */
+/* Runs on one bpfx engine. Returns 0, 1 if the engine is the JIT and this
+ * build or machine has none, or -1 with the reason in why. */
 static int bpfx_side(const struct test *t, const struct bpfx_insn *insns, size_t n, enum bpfx_engine eng,
 		     struct bresult *br, char *why, size_t whylen)
 {
@@ -801,6 +802,13 @@ static int bpfx_side(const struct test *t, const struct bpfx_insn *insns, size_t
 	struct bpfx_run_result res;
 	memset(&res, 0, sizeof(res));
 	rc = bpfx_prog_run(prog, &ro, &res);
+	if (rc == BPFX_E_UNSUPPORTED && eng == BPFX_ENGINE_JIT) {
+		free(br->mem);
+		br->mem = NULL;
+		bpfx_prog_destroy(prog);
+		bpfx_vm_destroy(vm);
+		return 1;
+	}
 	if (rc) {
 		snprintf(why, whylen, "bpfx_prog_run (%s): %s at insn %zu %s", bpfx_engine_name(eng),
 			 bpfx_status_name(rc), res.insn, lb.text);
@@ -820,7 +828,7 @@ static int bpfx_side(const struct test *t, const struct bpfx_insn *insns, size_t
 
 struct counts {
 	int files, no_result, compared, agreed, skipped, refused, disagreed, bpfx_failed, bad_files,
-		guarded;
+		guarded, jit_missing;
 };
 
 static void say(const char *kind, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -913,27 +921,37 @@ static void run_test(const char *path, struct counts *c)
 		goto out;
 	}
 
-	/* bpfx: the interpreter (trusted) and the checked engine. */
-	struct bresult bi = {0}, bc = {0};
-	bool have_i = false, have_c = false;
-	if (!kernel_only && (!t.engines || (t.engines & ENG_INTERP))) {
-		if (bpfx_side(&t, insns, n, BPFX_ENGINE_INTERP, &bi, why, sizeof(why))) {
+	/* bpfx: the interpreter (trusted), the checked engine, and the JIT if
+	 * this build has one. */
+	static const struct {
+		enum bpfx_engine eng;
+		unsigned bit;
+		const char *name;
+	} engs[] = {
+		{BPFX_ENGINE_INTERP, ENG_INTERP, "interp"},
+		{BPFX_ENGINE_CHECKED, ENG_CHECKED, "checked"},
+		{BPFX_ENGINE_JIT, ENG_JIT, "jit"},
+	};
+	struct bresult br[3];
+	bool have[3] = {false, false, false};
+	memset(br, 0, sizeof(br));
+	for (size_t e = 0; e < 3 && !kernel_only; e++) {
+		if (t.engines && !(t.engines & engs[e].bit))
+			continue;
+		int rc = bpfx_side(&t, insns, n, engs[e].eng, &br[e], why, sizeof(why));
+		if (rc > 0) {
+			c->jit_missing = 1;
+			continue;
+		}
+		if (rc) {
 			c->bpfx_failed++;
 			say("BPFX-ERR", path, "%s", why);
+			for (size_t k = 0; k < 3; k++)
+				free(br[k].mem);
 			goto out;
 		}
-		have_i = true;
+		have[e] = true;
 	}
-	if (!kernel_only && (!t.engines || (t.engines & ENG_CHECKED))) {
-		if (bpfx_side(&t, insns, n, BPFX_ENGINE_CHECKED, &bc, why, sizeof(why))) {
-			c->bpfx_failed++;
-			say("BPFX-ERR", path, "%s", why);
-			free(bi.mem);
-			goto out;
-		}
-		have_c = true;
-	}
-	struct bresult *ref = have_i ? &bi : have_c ? &bc : NULL;
 
 	/* Kernel: low and high halves. */
 	bool has_mem = t.has_mem && t.mem.len > 0;
@@ -1011,23 +1029,24 @@ static void run_test(const char *path, struct counts *c)
 		kr0 = (uint64_t)khi.retval << 32 | klo.retval;
 		c->compared++;
 		bool agree = true;
-		if (ref && kr0 != ref->r0) {
-			agree = false;
-			say("DIFFER", path, "r0: bpfx %s 0x%" PRIx64 ", kernel 0x%" PRIx64, have_i ? "interp" : "checked",
-			    ref->r0, kr0);
-		}
-		if (have_i && have_c && bi.r0 != bc.r0) {
-			agree = false;
-			say("DIFFER", path, "r0: bpfx interp 0x%" PRIx64 ", bpfx checked 0x%" PRIx64, bi.r0, bc.r0);
+		for (size_t e = 0; e < 3; e++) {
+			if (have[e] && kr0 != br[e].r0) {
+				agree = false;
+				say("DIFFER", path, "r0: bpfx %s 0x%" PRIx64 ", kernel 0x%" PRIx64, engs[e].name,
+				    br[e].r0, kr0);
+			}
 		}
 		if (kr0 != t.result) {
 			agree = false;
 			say("DIFFER", path, "r0: kernel 0x%" PRIx64 ", the file expects 0x%" PRIx64, kr0, t.result);
 		}
-		if (ref && has_mem && memcmp(kmem, ref->mem, t.mem.len)) {
-			agree = false;
-			say("DIFFER", path, "memory after the run: bpfx's differs from the kernel's");
-			hexdump_diff(ref->mem, kmem, t.mem.len);
+		for (size_t e = 0; e < 3; e++) {
+			if (have[e] && has_mem && memcmp(kmem, br[e].mem, t.mem.len)) {
+				agree = false;
+				say("DIFFER", path, "memory after the run: bpfx %s's differs from the kernel's",
+				    engs[e].name);
+				hexdump_diff(br[e].mem, kmem, t.mem.len);
+			}
 		}
 		if (t.has_mem_after && (t.mem_after.len != t.mem.len ||
 					(has_mem && memcmp(kmem, t.mem_after.p, t.mem.len)))) {
@@ -1035,10 +1054,6 @@ static void run_test(const char *path, struct counts *c)
 			say("DIFFER", path, "memory after the run: the kernel's differs from -- mem-after");
 			if (t.mem_after.len == t.mem.len)
 				hexdump_diff(t.mem_after.p, kmem, t.mem.len);
-		}
-		if (have_i && have_c && t.mem.len && memcmp(bi.mem, bc.mem, t.mem.len)) {
-			agree = false;
-			say("DIFFER", path, "memory after the run differs between bpfx interp and checked");
 		}
 		if (agree) {
 			c->agreed++;
@@ -1053,8 +1068,8 @@ static void run_test(const char *path, struct counts *c)
 	free(kmem);
 	if (map_fd >= 0)
 		close(map_fd);
-	free(bi.mem);
-	free(bc.mem);
+	for (size_t e = 0; e < 3; e++)
+		free(br[e].mem);
 out:
 	bpfx_free(insns);
 	test_free(&t);
@@ -1171,6 +1186,8 @@ int main(int argc, char **argv)
 	       "%d skipped (%d refused by the kernel, %d by the crash guard); %d bpfx failures; %d bad files\n",
 	       c.files, c.no_result, c.compared, c.agreed, c.disagreed, c.skipped, c.refused, c.guarded,
 	       c.bpfx_failed, c.bad_files);
+	printf("kdiff: bpfx engines compared: interp, checked%s\n",
+	       c.jit_missing ? " (no JIT in this build)" : ", jit");
 	if (c.disagreed || c.bpfx_failed || c.bad_files)
 		return 1;
 	if (c.compared == 0) {
