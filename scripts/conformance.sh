@@ -6,7 +6,8 @@
 # RUNNER_PATH  an already-built bpf_conformance_runner (see docs/conformance.md)
 # TESTS_DIR    the suite's tests/ directory
 # BPFX         the bpfx binary (default: build/bpfx)
-# ENGINE...    engines to run (default: interp checked)
+# ENGINE...    engines to run (default: interp checked, and jit if this bpfx
+#              runs a trivial program with it)
 #
 # The runner starts the plugin as `PLUGIN [MEM_HEX] PLUGIN_OPTIONS...`: the
 # memory comes before the options, so it cannot be `bpfx` itself with
@@ -16,7 +17,7 @@
 # if any test failed on any engine.
 set -uo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then usage; exit 0; fi
 if [ $# -lt 2 ]; then usage >&2; exit 2; fi
 runner=$1
@@ -24,12 +25,21 @@ tests=$2
 bpfx=${3:-build/bpfx}
 shift $(( $# >= 3 ? 3 : 2 ))
 engines=("$@")
-[ ${#engines[@]} -eq 0 ] && engines=(interp checked)
 
 [ -x "$runner" ] || { echo "conformance: runner '$runner' is not an executable" >&2; exit 2; }
 [ -d "$tests" ] || { echo "conformance: tests directory '$tests' does not exist" >&2; exit 2; }
 [ -x "$bpfx" ] || { echo "conformance: bpfx binary '$bpfx' is not an executable" >&2; exit 2; }
 bpfx=$(cd "$(dirname "$bpfx")" && pwd)/$(basename "$bpfx")
+if [ ${#engines[@]} -eq 0 ]; then
+  engines=(interp checked)
+  # mov r0, 0; exit
+  if echo "b7 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00" |
+    "$bpfx" conformance-plugin --engine jit >/dev/null 2>&1; then
+    engines+=(jit)
+  else
+    echo "conformance: no jit engine in this bpfx; running interp and checked"
+  fi
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
