@@ -188,7 +188,10 @@ DIV_IMMS = [7, -7, 1, -1, 0, 0x7fffffff, -0x80000000, 2]
 SHIFT_AMOUNTS = [0, 1, 7, 31, 32, 33, 63, 64, 65, 127, -1, -31, -32, -64, 0x7fffffff, -0x80000000]
 
 
-def alu_file(op, width, form):
+def alu_file(op, width, form, edge=False):
+    """edge: for K forms, only the cases the Linux verifier refuses (shift
+    amounts outside 0..width-1, division by the constant 0); otherwise only
+    the others, so that tests/kernel can compare those with the kernel."""
     sfx = "32" if width == 32 else ""
     mn = f"{op}{sfx}"
     title = f"{mn} ({'register' if form == 'x' else 'immediate'} operand)"
@@ -220,8 +223,9 @@ def alu_file(op, width, form):
         imms = DIV_IMMS if divlike else SHIFT_AMOUNTS if shift else IMMS
         for d in dsts:
             for imm in imms:
-                if shift and (imm < 0 or imm >= width) and d != dsts[0]:
-                    continue  # out-of-range amounts: one destination is enough
+                is_edge = (shift and (imm < 0 or imm >= width)) or (divlike and imm == 0)
+                if is_edge != edge:
+                    continue
                 r = alu(op, width, d, k_operand(width, imm, op))
                 p.case(f"{d:#x} {op} imm {imm} = {r:#x}")
                 p.load(0, d)
@@ -237,6 +241,9 @@ def gen_alu():
                 fam = "divmul" if op in ("mul", "div", "sdiv", "mod", "smod") else f"alu{width}"
                 name = f"{op}{'32' if width == 32 else '64'}-{'reg' if form == 'x' else 'imm'}"
                 write(f"{fam}/{name}.data", alu_file(op, width, form).text())
+                if form == "k" and (op in ("div", "sdiv", "mod", "smod", "lsh", "rsh", "arsh")):
+                    edge = "by-zero" if op in ("div", "sdiv", "mod", "smod") else "out-of-range"
+                    write(f"{fam}/{name}-{edge}.data", alu_file(op, width, form, True).text())
 
     # neg
     for width in (32, 64):
