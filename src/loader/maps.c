@@ -306,6 +306,9 @@ static int parse_map_def(struct bpfx_object *obj, struct ldr_map *m, uint32_t de
 			const struct btf_type *pt = skip_mods(obj->btf, p->type, &target);
 			if (pt && btf_is_struct(pt) && inner_def)
 				*inner_def = target;
+			/* The slots hold map or program references: 4-byte ids. */
+			if ((err = set_size(obj, name, "value", &m->info.value_size, 4)))
+				return err;
 		} else {
 			bpfx_logf(&obj->diag, BPFX_LOG_WARN,
 				  "%s: map '%s': unknown definition field '%s' ignored", obj->name, name,
