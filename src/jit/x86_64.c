@@ -747,13 +747,16 @@ static void emit_gotox(struct jit *j, size_t insn, const struct bpfx_insn *x)
 	emit_exit_jcc(j, CC_E, insn, EX_BADJUMP);                        /* jz badjump_stub */
 	if (j->poll) {
 		/* a jump to this instruction or before it is a back edge */
+		emit_mov_rr(j, true, AUX2, AUX);                         /* mov r10, r11 */
 		int64_t rel = (int64_t)j->addrs[insn] - (int64_t)(j->len + 7);
-		EMIT3(0x4c, 0x8d, 0x15);                                 /* lea r10, [rip+rel32] */
+		EMIT3(0x4c, 0x8d, 0x1d);                                 /* lea r11, [rip+rel32] */
 		emit4(j, (uint32_t)(int32_t)rel);
-		emit_rr(j, true, 0x39, AUX, AUX2);                       /* cmp r11, r10 */
+		emit_rr(j, true, 0x39, AUX2, AUX);                       /* cmp r10, r11 */
 		size_t fwd = emit_jcc8_fwd(j, CC_A);                     /* ja forward */
-		emit_poll(j, insn);
+		emit_poll(j, insn);                                      /* (clobbers r11) */
 		patch8(j, fwd);
+		EMIT3(0x41, 0xff, 0xe2);                                 /* jmp r10 */
+		return;
 	}
 	EMIT3(0x41, 0xff, 0xe3);                                         /* jmp r11 */
 }
@@ -1017,6 +1020,8 @@ static void emit_commons(struct jit *j)
 			emit_mem(j, EF_W, 0x8b, RAX, RUNR, RUN_OFF(stop_r0));   /* mov rax, [r12+stop_r0] */
 		} else {
 			emit_run_store_imm(j, false, RUN_OFF(status), status[k]); /* mov dword [r12+status], st */
+			if (k == EX_BUDGET)
+				emit_run_store_imm(j, true, RUN_OFF(budget), 0); /* mov qword [r12+budget], 0 */
 			emit_rr(j, false, 0x31, RAX, RAX);                       /* xor eax, eax */
 		}
 		emit_jmp32(j, j->unwind); /* jmp unwind */
