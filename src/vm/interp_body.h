@@ -22,6 +22,11 @@
 #error "define INTERP_FN and BPFX_CHECKED before including interp_body.h"
 #endif
 
+/* A switch build must handle every row too: a missing case is an error. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wswitch"
+#pragma GCC diagnostic error "-Wswitch-enum"
+
 int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **labels_out)
 {
 #if !BPFX_INTERP_SWITCH
@@ -88,7 +93,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 	do {                                                                                          \
 		if (BPFX_UNLIKELY(ip->off < 0))                                                       \
 			BUDGET_EVENT();                                                               \
-		ip += 1 + ip->off;                                                                    \
+		ip = ip->tgt;                                                                         \
 	} while (0)
 
 #if BPFX_CHECKED
@@ -273,10 +278,6 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 			goto stopped;                                                                 \
 	} while (0)
 
-#if BPFX_INTERP_SWITCH
-#pragma GCC diagnostic push
-#pragma GCC diagnostic error "-Wswitch-enum"
-#endif
 	for (;;) {
 		vmdispatch(ip->op)
 		{
@@ -418,7 +419,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 				memcpy(f->saved, &reg[6], sizeof(f->saved));
 				run->depth = d;
 				reg[10] = (uint64_t)(uintptr_t)(run->stack_end - (size_t)d * BPFX_STACK_SIZE);
-				ip += 1 + ip->off;
+				ip = ip->tgt;
 			}
 			vmbreak;
 			vmcase(EXIT)
@@ -439,9 +440,6 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 #endif
 		}
 	}
-#if BPFX_INTERP_SWITCH
-#pragma GCC diagnostic pop
-#endif
 
 pkt_oob:
 	run->stop = 1;
@@ -521,3 +519,5 @@ fail:
 #undef JCC_S
 #undef CALL_FN
 }
+
+#pragma GCC diagnostic pop

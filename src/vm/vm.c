@@ -286,6 +286,8 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 		di->imm = (uint64_t)(int64_t)x->imm;
 		if (od->imm == BPFX_USE_JMP || od->imm == BPFX_USE_CALL)
 			di->off = x->imm; /* gotol, local call, code address */
+		if (od->off == BPFX_USE_JMP || od->imm == BPFX_USE_JMP || op == BPFX_OP_CALL_LOCAL)
+			di->tgt = &p->code[(int64_t)i + 1 + di->off]; /* validated to be inside */
 		switch (op) {
 		case BPFX_OP_LDDW:
 			di->imm = (uint64_t)(uint32_t)x->imm | (uint64_t)(uint32_t)p->insns[i + 1].imm << 32;
@@ -452,7 +454,7 @@ static void refill(struct bpfx_run *run)
 		c = BPFX_CANCEL_POLL_INTERVAL;
 	if (run->budget) {
 		uint64_t left = run->budget - run->consumed + 1; /* consumed <= budget here */
-		if (left < c)
+		if (left && left < c) /* left == 0: budget UINT64_MAX, never reached */
 			c = left;
 	}
 	run->chunk = c;

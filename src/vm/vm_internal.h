@@ -59,7 +59,10 @@ struct bpfx_dinsn {
 	uint8_t dst, src;
 	int32_t off;                  /* memory offset; or jump/call/lddw offset: target = this + 1 + off */
 	uint64_t imm;                 /* sign-extended imm; lddw: the 64-bit value */
-	bpfx_helper_fn fn;            /* call helper / kfunc */
+	union {
+		bpfx_helper_fn fn;                /* call helper / kfunc */
+		const struct bpfx_dinsn *tgt;     /* jump, local call: code + index + 1 + off */
+	};
 };
 
 struct bpfx_prog {
