@@ -103,10 +103,12 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	return 0;
 }
 
+/* CPU time of this thread, not wall time: the machines that run the bench
+ * are often shared, and time spent descheduled is not the engine's. */
 static double now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -186,39 +188,50 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Measures ns per run: a fixed number of runs, or warm-up then `batches`
- * batches of about min_time / batches each, median. Returns -1 on error. */
-static double measure(struct runner *r, const struct bench_opts *o)
+/*
+ * Measures ns per run of each runner: a fixed number of runs, or, per
+ * runner, a warm-up that calibrates a batch to about min_time / batches, and
+ * then `batches` rounds that run one batch of every runner in turn (so that
+ * native and the engines see the same machine load), reporting the median
+ * batch. ns[i] < 0 if runner i failed (already reported). Returns 0 or -1.
+ */
+static int measure_all(struct runner *r, int n, const struct bench_opts *o, double *ns)
 {
-	if (o->iterations)
-		return run_batch(r, o->iterations);
-
+	if (o->iterations) {
+		int bad = 0;
+		for (int i = 0; i < n; i++)
+			if ((ns[i] = run_batch(&r[i], o->iterations)) < 0)
+				bad = -1;
+		return bad;
+	}
 	double target = o->min_time_ms * 1e6 / o->batches; /* ns per batch */
-	/* Warm-up and calibration: grow the count until a batch takes a tenth of
-	 * the batch target. */
-	uint64_t n = 1;
-	double per;
-	for (;;) {
-		double t0 = now_ns();
-		if (run_batch(r, n) < 0)
-			return -1;
-		double dt = now_ns() - t0;
-		per = dt / (double)n;
-		if (dt >= target / 10 || n >= (UINT64_C(1) << 40))
-			break;
-		n *= 4;
+	uint64_t count[MAX_ENGINES + 1];
+	for (int i = 0; i < n; i++) {
+		/* Grow the count until a batch takes a tenth of the target. */
+		uint64_t c = 1;
+		double per;
+		for (;;) {
+			double t0 = now_ns();
+			if (run_batch(&r[i], c) < 0)
+				return -1;
+			double dt = now_ns() - t0;
+			per = dt / (double)c;
+			if (dt >= target / 10 || c >= (UINT64_C(1) << 40))
+				break;
+			c *= 4;
+		}
+		count[i] = per > 0 && target / per >= 1 ? (uint64_t)(target / per) : 1;
 	}
-	uint64_t count = per > 0 ? (uint64_t)(target / per) : 1;
-	if (count < 1)
-		count = 1;
-	double times[MAX_BATCHES];
-	for (int b = 0; b < o->batches; b++) {
-		times[b] = run_batch(r, count);
-		if (times[b] < 0)
-			return -1;
+	double times[MAX_ENGINES + 1][MAX_BATCHES];
+	for (int b = 0; b < o->batches; b++)
+		for (int i = 0; i < n; i++)
+			if ((times[i][b] = run_batch(&r[i], count[i])) < 0)
+				return -1;
+	for (int i = 0; i < n; i++) {
+		qsort(times[i], (size_t)o->batches, sizeof(double), cmp_double);
+		ns[i] = times[i][o->batches / 2];
 	}
-	qsort(times, (size_t)o->batches, sizeof(times[0]), cmp_double);
-	return times[o->batches / 2];
+	return 0;
 }
 
 /* ---- Artifacts ---- */
@@ -393,11 +406,14 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 				"gives another result or memory); fix the program\n", d->name);
 		goto out;
 	}
-	struct runner r = {.desc = d, .mem = work, .len = len, .expect = expect, .engine_name = "native",
-			   .log = lg};
-	row->native_ns = measure(&r, o);
-	if (row->native_ns < 0)
-		goto out;
+	/* runners[0] is native, then one per engine that ran correctly. They
+	 * all share `work`: every correct run leaves it as `after`. */
+	struct runner runners[MAX_ENGINES + 1];
+	int which[MAX_ENGINES + 1];
+	int nrun = 0;
+	runners[nrun] = (struct runner){.desc = d, .mem = work, .len = len, .expect = expect,
+					.engine_name = "native", .log = lg};
+	which[nrun++] = -1;
 
 	if (o->raw ? read_code(o->dir, d->name, o->cpu, &insns, &count)
 		   : read_object(o->dir, d->name, o->cpu, lg, &insns, &count)) {
@@ -425,7 +441,7 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 			.engine_name = ename, .log = lg,
 			.ro = {.sz = sizeof(er.ro), .engine = o->engines[e], .ctx = work, .ctx_len = (size_t)len},
 		};
-		/* First run: r0 and memory against native. */
+		/* First run, on fresh input: r0 and memory against native. */
 		struct bpfx_run_result res;
 		lg->last[0] = 0;
 		st = bpfx_prog_run(prog, &er.ro, &res);
@@ -452,9 +468,20 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 			failed = 1;
 			continue;
 		}
-		row->ns[e] = measure(&er, o);
-		if (row->ns[e] < 0)
-			failed = 1;
+		runners[nrun] = er;
+		which[nrun++] = e;
+	}
+	/* From `after`, every correct runner repeats its result exactly (and a
+	 * failed engine may have left anything in `work`). */
+	memcpy(work, after, (size_t)len);
+	double ns[MAX_ENGINES + 1];
+	if (measure_all(runners, nrun, o, ns))
+		failed = 1;
+	for (int i = 0; i < nrun; i++) {
+		if (which[i] < 0)
+			row->native_ns = ns[i];
+		else
+			row->ns[which[i]] = ns[i];
 	}
 	ret = failed;
 out:
