@@ -214,12 +214,8 @@ static int prog_from_elf(const char *path, const unsigned char *d, size_t n, con
 	size_t idx = 0;
 	if (section || name) {
 		err = bpfx_object_find_prog(obj, section, name, &idx);
-		if (err) {
-			fprintf(stderr, "bpfx: %s: no program%s%s%s%s%s in this object\n", path,
-				section ? " in section '" : "", section ? section : "", section ? "'" : "",
-				name ? " named " : "", name ? name : "");
+		if (err) /* the loader said which */
 			goto fail;
-		}
 	} else if (bpfx_object_prog_count(obj) == 0) {
 		fprintf(stderr, "bpfx: %s: the object contains no program\n", path);
 		err = BPFX_E_NOENT;
