@@ -474,6 +474,15 @@ struct fixup {
 	int line, col, kind;
 };
 
+/* One expanded template, with its leading literal word (if any) so that a
+ * line is only matched against templates that can start the way it does. */
+struct tmpl {
+	const struct bpfx_op_desc *d;
+	bool llvm;
+	char first[24];
+	char text[120];
+};
+
 struct asm_state {
 	struct bpfx_diag diag;
 	const char *file;
@@ -488,6 +497,8 @@ struct asm_state {
 	struct fixup *fix;
 	size_t nfix, capfix;
 	size_t first_exit; /* slot of the first exit, or SIZE_MAX */
+	struct tmpl *tmpls; /* every template of the enabled dialects, expanded */
+	size_t ntmpls;
 };
 
 static int asm_error(struct asm_state *st, int line, int col, const char *fmt, ...) BPFX_PRINTF(4, 5);
@@ -641,27 +652,19 @@ static bool unknown_mnemonic(struct asm_state *st, const char *line, const char 
 	if (dialect_on(st, BPFX_DIALECT_LLVM) && (s[0] == 'r' || s[0] == 'w') && n > 1 &&
 	    strspn(s + 1, "0123456789") == n - 1)
 		return false; /* a register: an LLVM assignment */
-	char best[48] = "", word[48], exp[128];
+	char best[48] = "";
 	int bestd = 99;
-	for (int dia = BPFX_DIALECT_LLVM; dia <= BPFX_DIALECT_CONFORMANCE; dia++) {
-		if (!dialect_on(st, (enum bpfx_dialect)dia))
+	for (size_t i = 0; i < st->ntmpls; i++) {
+		const char *word = st->tmpls[i].first;
+		if (!word[0])
 			continue;
-		for (int op = 0; op < BPFX_OP__COUNT; op++)
-			for (int alt = 0;; alt++) {
-				const char *t = bpfx_asm_template(&bpfx_op_table[op], (enum bpfx_dialect)dia, alt);
-				if (!t)
-					break;
-				if (!bpfx_asm_expand(t, &bpfx_op_table[op], exp, sizeof(exp)) ||
-				    !first_word(exp, word, sizeof(word)))
-					continue;
-				if (strlen(word) == n && !memcmp(word, s, n))
-					return false;
-				int dist = edit_distance(s, n, word);
-				if (dist < bestd) {
-					bestd = dist;
-					snprintf(best, sizeof(best), "%s", word);
-				}
-			}
+		if (strlen(word) == n && !memcmp(word, s, n))
+			return false;
+		int dist = edit_distance(s, n, word);
+		if (dist < bestd) {
+			bestd = dist;
+			snprintf(best, sizeof(best), "%s", word);
+		}
 	}
 	if (bestd <= 3 && bestd < (int)n)
 		asm_error(st, lineno, (int)(s - line) + 1, "unknown mnemonic '%.*s' (did you mean '%s'?)", (int)n, s,
@@ -850,6 +853,46 @@ static char *skip_objdump(char *s, uint8_t *raw, int *nraw)
 	return skip_bytes(q, raw, nraw);
 }
 
+static int build_templates(struct asm_state *st)
+{
+	size_t cap = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t n = 0;
+		for (int dia = BPFX_DIALECT_LLVM; dia <= BPFX_DIALECT_CONFORMANCE; dia++) {
+			if (!dialect_on(st, (enum bpfx_dialect)dia))
+				continue;
+			for (int op = 0; op < BPFX_OP__COUNT; op++)
+				for (int alt = 0;; alt++) {
+					const struct bpfx_op_desc *d = &bpfx_op_table[op];
+					const char *t = bpfx_asm_template(d, (enum bpfx_dialect)dia, alt);
+					if (!t)
+						break;
+					if (pass == 0) {
+						n++;
+						continue;
+					}
+					struct tmpl *x = &st->tmpls[n];
+					if (!bpfx_asm_expand(t, d, x->text, sizeof(x->text)))
+						continue; /* cannot happen with the shipped templates */
+					x->d = d;
+					x->llvm = dia == BPFX_DIALECT_LLVM;
+					if (!first_word(x->text, x->first, sizeof(x->first)))
+						x->first[0] = 0;
+					n++;
+				}
+		}
+		if (pass == 0) {
+			cap = n;
+			st->tmpls = calloc(cap ? cap : 1, sizeof(*st->tmpls));
+			if (!st->tmpls)
+				return bpfx_fail(&st->diag, BPFX_E_NOMEM, "bpfx_asm: out of memory");
+		} else {
+			st->ntmpls = n;
+		}
+	}
+	return 0;
+}
+
 static int do_line(struct asm_state *st, char *line, int lineno)
 {
 	/* Comments. */
@@ -897,23 +940,15 @@ static int do_line(struct asm_state *st, char *line, int lineno)
 
 	struct mfail f = {0};
 	struct operands o;
-	char exp[160];
-	for (int dia = BPFX_DIALECT_LLVM; dia <= BPFX_DIALECT_CONFORMANCE; dia++) {
-		if (!dialect_on(st, (enum bpfx_dialect)dia))
-			continue;
-		bool llvm = dia == BPFX_DIALECT_LLVM;
-		for (int op = 0; op < BPFX_OP__COUNT; op++) {
-			const struct bpfx_op_desc *d = &bpfx_op_table[op];
-			for (int alt = 0;; alt++) {
-				const char *t = bpfx_asm_template(d, (enum bpfx_dialect)dia, alt);
-				if (!t)
-					break;
-				if (!bpfx_asm_expand(t, d, exp, sizeof(exp)))
-					continue;
-				if (match(exp, d, llvm, line, s, &o, &f))
-					return encode(st, d, &o, lineno);
-			}
-		}
+	size_t wn = 0;
+	while (is_ident(s[wn]))
+		wn++;
+	for (size_t i = 0; i < st->ntmpls; i++) {
+		const struct tmpl *t = &st->tmpls[i];
+		if (t->first[0] && (strncmp(t->first, s, wn) || t->first[wn]))
+			continue; /* starts with another word */
+		if (match(t->text, t->d, t->llvm, line, s, &o, &f))
+			return encode(st, t->d, &o, lineno);
 	}
 	if (!f.hard && unknown_mnemonic(st, line, s, lineno))
 		return BPFX_E_ASM;
@@ -977,6 +1012,8 @@ int bpfx_asm(const char *text, size_t len, const struct bpfx_asm_opts *opts, str
 	if (o.dialect != BPFX_DIALECT_AUTO && o.dialect != BPFX_DIALECT_LLVM && o.dialect != BPFX_DIALECT_CONFORMANCE)
 		return bpfx_fail(&st.diag, BPFX_E_INVAL, "bpfx_asm: unknown dialect %d", (int)o.dialect);
 	st.dialect = o.dialect;
+	if ((rc = build_templates(&st)))
+		return rc;
 
 	char *buf = NULL;
 	size_t bufcap = 0;
@@ -1023,6 +1060,7 @@ int bpfx_asm(const char *text, size_t len, const struct bpfx_asm_opts *opts, str
 	free(st.labels);
 	free(st.hash);
 	free(st.fix);
+	free(st.tmpls);
 	if (rc) {
 		free(st.out);
 		return rc;
