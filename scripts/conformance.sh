@@ -13,11 +13,13 @@
 # memory comes before the options, so it cannot be `bpfx` itself with
 # "conformance-plugin" as an option. A two-line wrapper per engine puts the
 # subcommand first. All groups are included (callx and packet too) at CPU v4.
-# Prints per engine: passed / run / skipped and every failing test; exits 1
-# if any test failed on any engine.
+# Each engine runs the suite's programs as raw bytecode; the first engine also
+# runs them as ELF objects (runner --elf: exercises the loader).
+# Prints per run: passed / run / skipped and every failing test; exits 1 if
+# any test failed in any run.
 set -uo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then usage; exit 0; fi
 if [ $# -lt 2 ]; then usage >&2; exit 2; fi
 runner=$1
@@ -45,27 +47,33 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 status=0
-for engine in "${engines[@]}"; do
+runs=()
+for engine in "${engines[@]}"; do runs+=("$engine"); done
+runs+=("${engines[0]}+elf")
+for run in "${runs[@]}"; do
+  engine=${run%+elf}
+  elf=()
+  [ "$run" != "$engine" ] && elf=(--elf true)
   plugin=$tmp/bpfx-plugin-$engine
   printf '#!/bin/sh\nexec "%s" conformance-plugin --engine %s "$@"\n' "$bpfx" "$engine" >"$plugin"
   chmod +x "$plugin"
-  out=$tmp/out-$engine
+  out=$tmp/out-$run
   "$runner" --test_file_directory "$tests" --plugin_path "$plugin" --cpu_version v4 \
-    --include_groups callx packet >"$out" 2>&1
+    --include_groups callx packet "${elf[@]}" >"$out" 2>&1
   rc=$?
   summary=$(grep -E '^Passed [0-9]+ out of [0-9]+ tests' "$out" | tail -1)
   skipped=$(grep -c '^SKIP: ' "$out")
   if [ -z "$summary" ]; then
-    echo "conformance [$engine]: the runner printed no summary (exit $rc):"
+    echo "conformance [$run]: the runner printed no summary (exit $rc):"
     tail -20 "$out"
     status=1
     continue
   fi
   passed=$(echo "$summary" | awk '{print $2}')
-  run=$(echo "$summary" | awk '{print $5}')
-  echo "conformance [$engine]: $passed passed, $((run - passed)) failed, $skipped skipped (of $((run + skipped)) test files)"
-  grep -E '^(FAIL|ERROR): ' "$out" | sed "s/^/  [$engine] /"
-  grep -E '^SKIP: ' "$out" | sed "s/^/  [$engine] /"
-  [ "$passed" = "$run" ] || status=1
+  nrun=$(echo "$summary" | awk '{print $5}')
+  echo "conformance [$run]: $passed passed, $((nrun - passed)) failed, $skipped skipped (of $((nrun + skipped)) test files)"
+  grep -E '^(FAIL|ERROR): ' "$out" | sed "s/^/  [$run] /"
+  grep -E '^SKIP: ' "$out" | sed "s/^/  [$run] /"
+  [ "$passed" = "$nrun" ] || status=1
 done
 exit $status
