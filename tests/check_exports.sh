@@ -8,7 +8,7 @@ bad=$(echo "$exported" | grep -v '^bpfx_' || true)
 if [ -n "$bad" ]; then
   echo "exported symbols without the bpfx_ prefix:"; echo "$bad"; exit 1
 fi
-declared=$(cat "$inc"/*.h | tr '\n' ' ' | grep -oE 'BPFX_API [^;(]*\(' | sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u)
+declared=$(grep -hv "^#" "$inc"/*.h | tr '\n' ' ' | grep -oE 'BPFX_API [^;(]*\(' | sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u)
 missing=$(comm -23 <(echo "$declared") <(echo "$exported"))
 if [ -n "$missing" ]; then
   echo "declared BPFX_API but not exported (not implemented?):"; echo "$missing"; exit 1
