@@ -8,5 +8,6 @@
 #include <bpfx/vm.h>
 #include <bpfx/asm.h>
 #include <bpfx/object.h>
+#include <bpfx/verifier.h>
 
 #endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * state.h - the abstract machine state of the verifier: registers, stack
+ * frames, references, and the bookkeeping for path exploration.
+ */
+#ifndef BPFX_VERIFIER_STATE_H
+#define BPFX_VERIFIER_STATE_H
+
+#include <bpfx/isa.h>
+
+#include "bounds.h"
+
+/* What a register (or a spilled stack slot) holds. */
+enum vt {
+	VT_UNINIT = 0, /* never written: reading it is an error */
+	VT_SCALAR,     /* a number: s */
+	VT_CTX,        /* the context struct, offset s */
+	VT_STACK,      /* frame `frame`'s stack, offset s from its top (negative) */
+	VT_PKT,        /* packet (or generic buffer) start + s */
+	VT_PKT_END,    /* packet end + s */
+	VT_PKT_META,   /* packet metadata start + s */
+	VT_MAP,        /* the map `aux` itself (helper argument only) */
+	VT_MAP_VALUE,  /* a value of map `aux`, offset s */
+	VT_MEM,        /* memory of `aux` bytes from a helper, offset s */
+	VT_FUNC,       /* code address of instruction `aux` */
+	VT__COUNT
+};
+
+#define VF_NULL 0x1u   /* pointer may be NULL; `id` names it for the NULL check */
+#define VF_RDONLY 0x2u /* pointed memory is read-only */
+#define VF_LEN 0x4u    /* scalar equal to the buffer length + lenoff */
+
+struct vreg {
+	uint8_t type;  /* enum vt */
+	uint8_t flags; /* VF_* */
+	uint8_t frame; /* VT_STACK: frame index in the state */
+	uint8_t pad;
+	uint32_t id;   /* pointers: NULL-check identity; scalars: equal-value identity */
+	uint32_t ref;  /* acquired reference this pointer carries, 0 if none */
+	uint32_t aux;  /* map index, memory size or code address (see enum vt) */
+	int32_t lenoff;
+	struct bpfx_scalar s; /* value (scalars) or offset (pointers) */
+};
+
+enum { ST_INVALID = 0, ST_MISC = 1, ST_SPILL = 2 };
+#define VSLOTS (BPFX_STACK_SIZE / 8)
+
+struct vframe {
+	struct vreg regs[BPFX_NREGS];
+	uint32_t callsite; /* instruction that called this frame (main: UINT32_MAX) */
+	uint32_t subprog;  /* function index */
+	uint8_t stype[BPFX_STACK_SIZE]; /* per byte, ST_*; index 0 is offset -512 */
+	struct vreg spill[VSLOTS];      /* slot k valid when its 8 bytes are ST_SPILL */
+};
+
+#define VMAX_REFS 32
+
+/* One branch decision, shared by the states that followed it. */
+struct vtrail {
+	uint32_t insn;
+	uint8_t taken;
+	const struct vtrail *prev;
+};
+
+struct vrec;
+
+struct vstate {
+	uint32_t pc;
+	uint32_t nframes;
+	struct vframe *fr[BPFX_MAX_CALL_DEPTH];
+	uint64_t pkt_range;    /* bytes of the packet/buffer proven to exist */
+	uint32_t nrefs;
+	uint32_t refs[VMAX_REFS];     /* acquired reference ids */
+	uint32_t ref_insn[VMAX_REFS]; /* where each was acquired */
+	uint64_t mg_epoch;     /* may_goto continuations taken on this path */
+	struct vrec *parent;   /* last stored state on this path */
+	const struct vtrail *trail;
+};
+
+/* A state stored at a prune point. */
+struct vrec {
+	struct vstate *st;
+	struct vrec *parent;
+	uint32_t branches; /* explorations still running below it; 0 = complete */
+	struct vrec *next;
+};
+
+#endif
