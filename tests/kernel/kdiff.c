@@ -1142,6 +1142,96 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* ---------------------------------------------------------------------------
+ * --self-test: the crash guard and the exit rewriting, without the kernel
+ * ------------------------------------------------------------------------- */
+
+static int self_fail;
+
+static void st_check(bool cond, const char *what)
+{
+	if (!cond) {
+		printf("self-test FAILED: %s\n", what);
+		self_fail++;
+	}
+}
+
+static struct bpfx_insn *st_asm(const char *text, size_t *n)
+{
+	struct bpfx_insn *insns = NULL;
+	struct bpfx_asm_opts ao = {.sz = sizeof(ao), .dialect = BPFX_DIALECT_CONFORMANCE};
+	struct bpfx_asm_error ae;
+	memset(&ae, 0, sizeof(ae));
+	if (bpfx_asm(text, strlen(text), &ao, &insns, n, &ae)) {
+		printf("self-test: cannot assemble (%d:%d %s):\n%s\n", ae.line, ae.col, ae.msg, text);
+		self_fail++;
+		return NULL;
+	}
+	return insns;
+}
+
+static int self_test(void)
+{
+	static const struct {
+		const char *text;
+		long hazard; /* index of the AND expected to be flagged, or -1 */
+		const char *what;
+	} guard[] = {
+		/* flow-insensitive: the first AND on r1 is already suspect */
+		{"mov %r1, 3\nand %r1, 1\nneg %r1\nand %r0, %r1\nexit\n", 1, "and with neg"},
+		{"mov %r1, 3\nneg %r1\nand %r1, 7\nexit\n", 2, "neg then and-imm"},
+		{"mov %r2, 0\nsub %r2, %r1\nmov %r3, %r2\nand %r0, %r3\nexit\n", 3, "0 - x through a mov"},
+		{"arsh %r1, 63\nand %r0, %r1\nexit\n", 1, "arsh 63"},
+		{"and32 %r1, 1\nsub32 %r1, 1\nand32 %r0, %r1\nexit\n", 0, "b - 1"},
+		{"mov %r1, 1\nsub32 %r1, 1\nand32 %r0, %r1\nexit\n", 2, "b - 1, and of the result"},
+		{"neg %r1\nstxdw [%r10-8], %r1\nldxdw %r4, [%r10-8]\nand %r4, 1\nexit\n", 3, "through the stack"},
+		{"neg %r1\nmov %r0, 0\nexit\n", -1, "neg without and"},
+		{"mov %r1, 5\nand %r1, 3\nadd %r1, 1\nsub %r0, 2\nand %r0, %r1\nexit\n", -1, "and of plain values"},
+	};
+	for (size_t i = 0; i < sizeof(guard) / sizeof(guard[0]); i++) {
+		size_t n = 0;
+		struct bpfx_insn *p = st_asm(guard[i].text, &n);
+		if (!p)
+			continue;
+		long got = negation_and_hazard(p, n);
+		char what[160];
+		snprintf(what, sizeof(what), "crash guard, %s: flagged %ld, expected %ld", guard[i].what, got,
+			 guard[i].hazard);
+		st_check(got == guard[i].hazard, what);
+		bpfx_free(p);
+	}
+
+	/* Exit rewriting: main exits jump to the epilogue placed before the
+	 * subprogram; the call and the backward jump keep their targets. */
+	size_t n = 0;
+	struct bpfx_insn *p = st_asm("mov %r0, 1\n"          /* 0 */
+				     "jeq %r1, 0, +1\n"      /* 1 -> 3 */
+				     "exit\n"                /* 2 */
+				     "call local f\n"        /* 3 -> 5 */
+				     "exit\n"                /* 4 */
+				     "f:\n"
+				     "mov %r0, 2\n"          /* 5 */
+				     "jeq %r0, 2, -2\n"      /* 6 -> 5 */
+				     "exit\n",               /* 7 */
+				     &n);
+	if (p) {
+		struct bpfx_insn out[16];
+		size_t k = high_body(p, n, out);
+		st_check(n == 8 && k == 10, "high variant has two more instructions");
+		st_check(out[2].code == OPC(JA) && out[2].off == 2, "exit 2 -> ja to the epilogue at 5");
+		st_check(out[4].code == OPC(JA) && out[4].off == 0, "exit 4 -> ja to the epilogue at 5");
+		st_check(out[5].code == OPC(RSH64_K) && out[5].imm == 32 && out[6].code == OPC(EXIT),
+			 "epilogue r0 >>= 32; exit at 5");
+		st_check(out[3].imm == 3, "call local now skips the epilogue (target 7)");
+		st_check(out[1].off == 1, "forward jump inside main unchanged");
+		st_check(out[8].off == -2, "backward jump inside the subprogram unchanged");
+		st_check(out[9].code == OPC(EXIT), "subprogram exit kept");
+		bpfx_free(p);
+	}
+	printf("kdiff self-test: %s\n", self_fail ? "FAILED" : "ok");
+	return self_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct paths files = {0};
@@ -1153,8 +1243,11 @@ int main(int argc, char **argv)
 			verbose = 1;
 		else if (!strcmp(argv[argi], "--kernel-only"))
 			kernel_only = 1;
+		else if (!strcmp(argv[argi], "--self-test"))
+			return self_test();
 		else if (!strcmp(argv[argi], "-h") || !strcmp(argv[argi], "--help")) {
 			printf("usage: bpfx_kdiff [-v] [--kernel-only] FILE_OR_DIR...\n"
+			       "       bpfx_kdiff --self-test\n"
 			       "Runs the tests/data-format tests that expect a result on bpfx and in the\n"
 			       "kernel (XDP + BPF_PROG_TEST_RUN, never attached) and compares them.\n"
 			       "--kernel-only: compare the kernel with the files' expected values only.\n");
