@@ -28,7 +28,9 @@ static const char usage[] =
 	"  --groups LIST  groups the runtime claims (default: all); tests needing others are skipped\n"
 	"  --coverage     list the opcode-table rows no passing test executes\n"
 	"  --require-full-coverage   fail unless every row is covered\n"
-	"  -v             print passing tests and log messages too\n"
+	"  -v             print passing tests (-v -v: and the VM's log)\n"
+	"Exit status: 0 all passed, 1 a failure, 2 usage error, 77 an engine asked for\n"
+	"by --engine is not available in this build.\n"
 	"\n"
 	"File sections ('-- NAME' lines, '#' comments): asm | raw (a test has one), mem,\n"
 	"result, error (STATUS [substring of the message]), mem-after, groups, budget,\n"
@@ -627,6 +629,11 @@ int cmd_test(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(argv[0], "no test files or directories given");
+	for (size_t i = 0; i < nengines; i++)
+		if (engines[i] == BPFX_ENGINE_JIT && !engine_available(BPFX_ENGINE_JIT)) {
+			fprintf(stderr, "bpfx test: the jit engine is not available in this build\n");
+			return 77; /* "skipped" for ctest (SKIP_RETURN_CODE) */
+		}
 	if (all || nengines == 0) {
 		enum bpfx_engine want[] = {BPFX_ENGINE_INTERP, BPFX_ENGINE_CHECKED, BPFX_ENGINE_JIT};
 		for (size_t i = 0; i < 3; i++) {
