@@ -34,7 +34,11 @@ expect_rc(2 ${BPFX} test)
 expect_rc(2 ${BPFX} asm)
 
 # run: r0 in hex on the last line; errors exit 1 with the status name.
-set(tmp ${CMAKE_CURRENT_BINARY_DIR}/cli_checks_tmp)
+# TMP: a scratch directory (ctest passes one in the build tree).
+if(NOT TMP)
+  message(FATAL_ERROR "pass -DTMP=scratch-directory")
+endif()
+set(tmp ${TMP})
 file(MAKE_DIRECTORY ${tmp})
 file(WRITE ${tmp}/add.s "mov %r0, 5\nadd %r0, %r2\nexit\n")
 expect_rc(0 ${BPFX} run ${tmp}/add.s --mem-hex "01 02 03")
