@@ -114,6 +114,7 @@ struct test {
 	struct buf packet;       /* -- packet */
 	bool has_asm, has_raw, has_mem, has_result, has_error, has_mem_after, has_packet;
 	uint64_t result;
+	char error[128];         /* -- error: the first word (a status name) */
 	char groups[256];
 	uint64_t budget;
 	unsigned engines;        /* 0: all */
@@ -280,8 +281,12 @@ static int section_line(struct test *t, enum section sec, char *line, int lineno
 		}
 		return 0;
 	}
+	case SEC_ERROR:
+		if (!t->error[0])
+			snprintf(t->error, sizeof(t->error), "%.*s", (int)strcspn(line, " \t"), line);
+		return 0;
 	default:
-		return 0; /* error text, packet bytes, unknown sections: not needed here */
+		return 0; /* unknown sections: not needed here */
 	}
 }
 
@@ -331,7 +336,7 @@ static int parse_test(const char *path, struct test *t)
 			case SEC_PACKET: t->has_packet = true; break;
 			default: break;
 			}
-			if (sec != SEC_OTHER && sec != SEC_ASM && sec != SEC_ERROR && p[n]) {
+			if (sec != SEC_OTHER && sec != SEC_ASM && p[n]) {
 				if (section_line(t, sec, p + n, lineno)) {
 					rc = -1;
 					break;
@@ -339,7 +344,7 @@ static int parse_test(const char *path, struct test *t)
 			}
 			continue;
 		}
-		if (sec == SEC_NONE || sec == SEC_OTHER || sec == SEC_ERROR)
+		if (sec == SEC_NONE || sec == SEC_OTHER)
 			continue;
 		if (section_line(t, sec, line, lineno)) {
 			rc = -1;
@@ -829,7 +834,7 @@ static int bpfx_side(const struct test *t, const struct bpfx_insn *insns, size_t
 
 struct counts {
 	int files, no_result, compared, agreed, skipped, refused, disagreed, bpfx_failed, bad_files,
-		guarded, jit_missing;
+		guarded, jit_missing, jit_ran, fault_tests, fault_refused, fault_accepted;
 };
 
 static void say(const char *kind, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -864,7 +869,12 @@ static void run_test(const char *path, struct counts *c)
 		c->bad_files++;
 		return;
 	}
-	if (!t.has_result || t.has_error) {
+	/* Tests expecting a checked-engine memory fault: the kernel's verifier
+	 * should refuse them too (a note, not a failure, if it does not). */
+	bool fault = t.has_error && !strcmp(t.error, "BPFX_E_MEM_FAULT");
+	if (fault)
+		c->fault_tests++;
+	if (!fault && (!t.has_result || t.has_error)) {
 		c->no_result++;
 		if (verbose)
 			say("n/a", path, "expects %s", t.has_error ? "an error" : "nothing");
@@ -922,6 +932,31 @@ static void run_test(const char *path, struct counts *c)
 		goto out;
 	}
 
+	if (fault) {
+		bool fmem = t.has_mem && t.mem.len > 0;
+		int mfd = fmem ? map_create(t.mem.len, why, sizeof(why)) : -1;
+		struct bpfx_insn *fp = calloc(n + 16, sizeof(*fp));
+		if (!fp)
+			exit(2);
+		bool fskb = uses_legacy_packet(insns, n);
+		size_t fpro = prologue(fp, fskb, mfd, t.mem.len);
+		memcpy(fp + fpro, insns, n * sizeof(*insns));
+		int fd = (fmem && mfd < 0) ? -1 : kernel_load(fp, fpro + n, fskb, why, sizeof(why));
+		if (fd >= 0) {
+			c->fault_accepted++;
+			say("note", path, "bpfx's checked engine faults, but the kernel's verifier accepts it");
+			close(fd);
+		} else {
+			c->fault_refused++;
+			if (verbose)
+				say("agree", path, "the kernel refuses it too: %s", why);
+		}
+		if (mfd >= 0)
+			close(mfd);
+		free(fp);
+		goto out;
+	}
+
 	/* bpfx: the interpreter (trusted), the checked engine, and the JIT if
 	 * this build has one. */
 	static const struct {
@@ -952,6 +987,8 @@ static void run_test(const char *path, struct counts *c)
 			goto out;
 		}
 		have[e] = true;
+		if (engs[e].eng == BPFX_ENGINE_JIT)
+			c->jit_ran++;
 	}
 
 	/* Kernel: low and high halves. */
@@ -1280,8 +1317,10 @@ int main(int argc, char **argv)
 	       "%d skipped (%d refused by the kernel, %d by the crash guard); %d bpfx failures; %d bad files\n",
 	       c.files, c.no_result, c.compared, c.agreed, c.disagreed, c.skipped, c.refused, c.guarded,
 	       c.bpfx_failed, c.bad_files);
+	printf("kdiff: %d tests expect a memory fault: the kernel refuses %d, accepts %d (others skipped)\n",
+	       c.fault_tests, c.fault_refused, c.fault_accepted);
 	printf("kdiff: bpfx engines compared: interp, checked%s\n",
-	       c.jit_missing ? " (no JIT in this build)" : ", jit");
+	       c.jit_ran ? ", jit" : c.jit_missing ? " (no JIT in this build)" : "");
 	if (c.disagreed || c.bpfx_failed || c.bad_files)
 		return 1;
 	if (c.compared == 0) {
