@@ -37,6 +37,10 @@
  * such as 0 - x) are never loaded: this kernel's verifier can crash on them
  * (maybe_fork_scalars).
  *
+ * Tests that expect BPFX_E_MEM_FAULT (checked engine) are loaded too, but
+ * not run: the kernel's verifier should refuse them; a note is printed if
+ * it accepts one (not a failure: the two may see a program differently).
+ *
  * Exit status: 0 all compared tests agree, 1 a disagreement or a bpfx
  * failure, 2 usage or file errors, 77 (skip) when not root or the kernel
  * has no BPF, or nothing could be compared.
