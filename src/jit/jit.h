@@ -27,7 +27,8 @@
  *   - A local call deeper than the maximum depth ends the run with
  *     BPFX_E_CALL_DEPTH; callx of an id the lookup does not know with
  *     BPFX_E_NO_HELPER; gotox to an address that is not an instruction start
- *     of this program with BPFX_E_BAD_INSN.
+ *     of this program with BPFX_E_BAD_INSN (run->value then holds the id or
+ *     the address, for the message).
  *   - On return run->status holds 0 or the BPFX_E_* code, and run->insn the
  *     index of the instruction that stopped the run (status != 0 or a
  *     helper stop).
@@ -92,6 +93,7 @@ struct bpfx_jit_run {
 	/* out */
 	int32_t status;         /* 0 or BPFX_E_* */
 	uint32_t insn;          /* instruction that stopped the run */
+	uint64_t value;         /* BPFX_E_NO_HELPER: the callx id; BPFX_E_BAD_INSN: the gotox address */
 	/* private to the JIT */
 	uint64_t saved_rsp;     /* native stack pointer of the innermost entry */
 	uint64_t stack_limit;   /* local calls need rsp above this */

@@ -717,6 +717,7 @@ static void emit_callx(struct jit *j, size_t insn, const struct bpfx_insn *x)
 	for (int k = 0; k < 5; k++) /* mov [r12+save+8k], r(k+1) */
 		emit_mem(j, EF_W, 0x89, arg_regs[k], RUNR, RUN_OFF(save) + 8 * k);
 	emit_mov_rr(j, true, RSI, id);                                   /* mov rsi, id */
+	emit_mem(j, EF_W, 0x89, RSI, RUNR, RUN_OFF(value));              /* mov [r12+value], rsi */
 	emit_mov_imm64(j, RDI, (uint64_t)(uintptr_t)j->env->callx_vm);   /* mov rdi, vm */
 	uint64_t lookup;
 	memcpy(&lookup, &j->env->callx_lookup, sizeof(lookup));
@@ -735,6 +736,7 @@ static void emit_callx(struct jit *j, size_t insn, const struct bpfx_insn *x)
 static void emit_gotox(struct jit *j, size_t insn, const struct bpfx_insn *x)
 {
 	emit_mov_rr(j, true, AUX, reg_map[x->dst]);                      /* mov r11, dst */
+	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(value));              /* mov [r12+value], r11 */
 	emit_mov_imm64(j, AUX2, (uint64_t)(uintptr_t)j->insns);          /* mov r10, insns */
 	emit_rr(j, true, 0x29, AUX, AUX2);                               /* sub r11, r10 */
 	emit_op(j, EF_W, 0xc1, 1, AUX, 0);                                /* ror r11, 3 */

@@ -903,6 +903,7 @@ static void test_calls(void)
 		run_t(&pr, &t, NULL, 0);
 		CHECK_EQ_U64(t.jr.status, BPFX_E_NO_HELPER);
 		CHECK_EQ_U64(t.jr.insn, 6);
+		CHECK_EQ_U64(t.jr.value, 99);
 		prog_free(&pr);
 		p[5] = MOV64_IMM(7, 2); /* h_stop via callx, r1 = 1: stop */
 		CHECK(prog_load(&pr, p, 8, &env) == 0);
@@ -1136,6 +1137,7 @@ static void test_gotox(void)
 		run_t(&pr, &t, NULL, 0);
 		CHECK_EQ_U64(t.jr.status, BPFX_E_BAD_INSN);
 		CHECK_EQ_U64(t.jr.insn, 4);
+		CHECK_EQ_U64(t.jr.value, (uint64_t)(uintptr_t)&q[6] + (k == 0 ? 3 : k == 1 ? 800 : -40));
 		prog_free(&pr);
 	}
 	/* backward gotox counts as a back edge */
