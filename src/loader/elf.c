@@ -394,21 +394,22 @@ int ldr_elf_rels(struct bpfx_object *obj, size_t rel, struct ldr_rel **out, size
 		r[i].offset = er.r_offset;
 		r[i].type = (uint32_t)GELF_R_TYPE(er.r_info);
 		r[i].sym = GELF_R_SYM(er.r_info);
-		if (r[i].sym >= obj->nsyms || (r[i].sym == 0 && r[i].type != 0)) {
+		int err = 0;
+		if (r[i].sym >= obj->nsyms || (r[i].sym == 0 && r[i].type != 0))
+			err = bpfx_fail(d, BPFX_E_ELF,
+					"%s: relocation section '%s': entry %zu refers to symbol %zu, the "
+					"symbol table has %zu",
+					obj->name, rs->name, i, r[i].sym, obj->nsyms);
+		else if (r[i].offset >= target->size)
+			err = bpfx_fail(d, BPFX_E_ELF,
+					"%s: relocation section '%s': entry %zu (symbol '%s') at offset "
+					"0x%llx is outside section '%s' (%llu bytes)",
+					obj->name, rs->name, i, ldr_sym_name(obj, r[i].sym),
+					(unsigned long long)r[i].offset, target->name,
+					(unsigned long long)target->size);
+		if (err) {
 			free(r);
-			return bpfx_fail(d, BPFX_E_ELF,
-					 "%s: relocation section '%s': entry %zu refers to symbol %zu, the "
-					 "symbol table has %zu",
-					 obj->name, rs->name, i, r[i].sym, obj->nsyms);
-		}
-		if (r[i].offset >= target->size) {
-			free(r);
-			return bpfx_fail(d, BPFX_E_ELF,
-					 "%s: relocation section '%s': entry %zu (symbol '%s') at offset "
-					 "0x%llx is outside section '%s' (%llu bytes)",
-					 obj->name, rs->name, i, ldr_sym_name(obj, r[i].sym),
-					 (unsigned long long)r[i].offset, target->name,
-					 (unsigned long long)target->size);
+			return err;
 		}
 	}
 	*out = r;

@@ -75,6 +75,7 @@ struct ldr_unit {
 	size_t sec;
 	size_t start, count;     /* in instructions, relative to the section */
 	const char *name;
+	size_t sym;              /* its STT_FUNC symbol, or 0 for a whole section */
 	bool is_main;
 };
 

@@ -51,24 +51,17 @@ static bool is_map_of_maps(uint32_t type)
 	return type == 12 || type == 13; /* array_of_maps, hash_of_maps */
 }
 
-static int cmp_sym_value(const void *a, const void *b, void *ctx)
-{
-	const struct ldr_sym *syms = ctx;
-	uint64_t va = syms[*(const size_t *)a].value, vb = syms[*(const size_t *)b].value;
-	return va < vb ? -1 : va > vb;
-}
+struct sym_at {
+	uint64_t value;
+	size_t sym;
+};
 
-/* Small insertion sort with context (qsort_r is not portable C17). */
-static void sort_idx(size_t *v, size_t n, int (*cmp)(const void *, const void *, void *), void *ctx)
+static int cmp_sym_at(const void *a, const void *b)
 {
-	for (size_t i = 1; i < n; i++) {
-		size_t x = v[i], j = i;
-		while (j > 0 && cmp(&v[j - 1], &x, ctx) > 0) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
+	const struct sym_at *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return x->sym < y->sym ? -1 : x->sym > y->sym;
 }
 
 static int legacy_maps(struct bpfx_object *obj, size_t *cap, size_t sec)
@@ -99,21 +92,21 @@ static int legacy_maps(struct bpfx_object *obj, size_t *cap, size_t sec)
 				 "%s: section '%s': %zu-byte map records (%llu bytes / %zu symbols); "
 				 "a definition has at least 16 bytes in 4-byte fields",
 				 obj->name, s->name, rec, (unsigned long long)s->size, n);
-	size_t *idx = malloc(n * sizeof(*idx));
+	struct sym_at *idx = malloc(n * sizeof(*idx));
 	if (!idx)
 		return bpfx_fail(d, BPFX_E_NOMEM, "out of memory");
 	n = 0;
 	for (size_t i = 1; i < obj->nsyms; i++)
 		if (obj->syms[i].shndx == sec && obj->syms[i].type != STT_SECTION &&
 		    obj->syms[i].name[0])
-			idx[n++] = i;
-	sort_idx(idx, n, cmp_sym_value, obj->syms);
+			idx[n++] = (struct sym_at){obj->syms[i].value, i};
+	qsort(idx, n, sizeof(*idx), cmp_sym_at);
 
 	int err = 0;
 	bool iproute2 = rec == 36;
 	for (size_t k = 0; k < n && !err; k++) {
-		const struct ldr_sym *sym = &obj->syms[idx[k]];
-		if (sym->value % rec || (k && sym->value == obj->syms[idx[k - 1]].value)) {
+		const struct ldr_sym *sym = &obj->syms[idx[k].sym];
+		if (sym->value % rec || (k && sym->value == idx[k - 1].value)) {
 			err = bpfx_fail(d, BPFX_E_ELF,
 					"%s: map symbol '%s' at offset %llu of section '%s' is not at "
 					"the start of its own %zu-byte record",

@@ -54,14 +54,20 @@ static const char *unit_desc_name(const struct bpfx_object *obj, size_t u)
 
 /* ---- functions ----------------------------------------------------------- */
 
+static int cmp_unit_start(const void *a, const void *b)
+{
+	const struct ldr_unit *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int add_unit(struct bpfx_object *obj, size_t *cap, size_t sec, size_t start, size_t count,
-		    const char *name)
+		    const char *name, size_t sym)
 {
 	int err = ldr_grow(&obj->diag, (void **)&obj->units, cap, obj->nunits + 1, sizeof(*obj->units));
 	if (err)
 		return err;
 	obj->units[obj->nunits++] = (struct ldr_unit){.sec = sec, .start = start, .count = count,
-						      .name = name};
+						      .name = name, .sym = sym};
 	return 0;
 }
 
@@ -89,7 +95,7 @@ static int find_units(struct bpfx_object *obj)
 						 obj->name, sym->name, s->name,
 						 (unsigned long long)sym->value,
 						 (unsigned long long)sym->size);
-			int err = add_unit(obj, &cap, sec, sym->value / 8, sym->size / 8, sym->name);
+			int err = add_unit(obj, &cap, sec, sym->value / 8, sym->size / 8, sym->name, i);
 			if (err)
 				return err;
 		}
@@ -105,7 +111,7 @@ static int find_units(struct bpfx_object *obj)
 					break;
 				}
 			}
-			int err = add_unit(obj, &cap, sec, 0, sec_ninsns(obj, sec), name);
+			int err = add_unit(obj, &cap, sec, 0, sec_ninsns(obj, sec), name, 0);
 			if (err)
 				return err;
 		}
@@ -115,15 +121,12 @@ static int find_units(struct bpfx_object *obj)
 		if (!c->units)
 			return bpfx_fail(d, BPFX_E_NOMEM, "out of memory");
 		c->nunits = n;
-		for (size_t k = 0; k < n; k++) {
-			/* insertion sort by start */
-			size_t x = first + k, j = k;
-			while (j > 0 && obj->units[c->units[j - 1]].start > obj->units[x].start) {
-				c->units[j] = c->units[j - 1];
-				j--;
-			}
-			c->units[j] = x;
-		}
+		for (size_t k = 0; k < n; k++)
+			c->units[k] = first + k;
+		/* Units of this section were added in symbol order; sort by start
+		 * (ties cannot survive the overlap check below). */
+		struct ldr_unit *base = obj->units + first;
+		qsort(base, n, sizeof(*base), cmp_unit_start);
 		for (size_t k = 1; k < n; k++) {
 			const struct ldr_unit *a = &obj->units[c->units[k - 1]];
 			const struct ldr_unit *b = &obj->units[c->units[k]];
@@ -539,17 +542,8 @@ static int build_progs(struct bpfx_object *obj)
 		} else if (!other_code) {
 			/* .text-only object: global functions are the programs,
 			 * or the whole section when it has no function symbols. */
-			bool global = false, any_func = false;
-			for (size_t i = 1; i < obj->nsyms; i++) {
-				const struct ldr_sym *s = &obj->syms[i];
-				if (s->shndx != un->sec || s->type != STT_FUNC)
-					continue;
-				any_func = true;
-				if (s->value / 8 == un->start && s->name == un->name &&
-				    (s->bind == STB_GLOBAL || s->bind == STB_WEAK))
-					global = true;
-			}
-			un->is_main = global || !any_func;
+			const struct ldr_sym *sym = un->sym ? &obj->syms[un->sym] : NULL;
+			un->is_main = !sym || sym->bind == STB_GLOBAL || sym->bind == STB_WEAK;
 		}
 		n += un->is_main;
 	}

@@ -286,6 +286,7 @@ int main(int argc, char **argv)
 		if (!nobjs || strcmp(objs[nobjs - 1], rows[i].f[0]))
 			objs[nobjs++] = rows[i].f[0];
 	}
+	size_t ntable_objs = nobjs;
 	snprintf(path, sizeof(path), "%s/ebpf-samples/invalid", corpus);
 	DIR *dir = opendir(path);
 	struct dirent *de;
@@ -331,5 +332,14 @@ int main(int argc, char **argv)
 			printf("note: expected difference not seen (stale entry?): %s %s %s\n",
 			       expect[i].f[0], expect[i].nf > 1 ? expect[i].f[1] : "",
 			       expect[i].nf > 2 ? expect[i].f[2] : "");
+	for (size_t i = ntable_objs; i < nobjs; i++)
+		free(objs[i]);
+	free(objs);
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i].f[0]);
+	for (size_t i = 0; i < nexpect; i++)
+		free(expect[i].f[0]);
+	free(rows);
+	free(expect);
 	return unexpected_total ? 1 : 0;
 }
