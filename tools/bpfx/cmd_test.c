@@ -27,7 +27,7 @@ static const char usage[] =
 	"                 jit if this build has it); may be repeated or comma-separated\n"
 	"  --groups LIST  groups the runtime claims (default: all); tests needing others are skipped\n"
 	"  --coverage     list the opcode-table rows no passing test executes\n"
-	"  --require-full-coverage   fail unless every row is covered\n"
+	"  --require-full-coverage   fail unless every row is covered on every engine\n"
 	"  -v             print passing tests (-v -v: and the VM's log)\n"
 	"Exit status: 0 all passed, 1 a failure, 2 usage error, 77 an engine asked for\n"
 	"by --engine is not available in this build.\n"
@@ -295,7 +295,7 @@ static int parse_raw(const char *raw, struct bpfx_insn **out, size_t *count, cha
 
 struct totals {
 	int passed, failed, skipped, verbose;
-	unsigned char covered[BPFX_OP__COUNT];
+	unsigned char covered[4][BPFX_OP__COUNT]; /* per enum bpfx_engine */
 };
 
 static void fail_line(struct totals *tt, const char *path, const char *engine, const char *fmt, ...)
@@ -325,13 +325,13 @@ static uint32_t prog_groups(const struct bpfx_insn *insns, size_t count)
 	return g;
 }
 
-static void mark_coverage(struct totals *tt, const struct bpfx_insn *insns, size_t count)
+static void mark_coverage(struct totals *tt, enum bpfx_engine e, const struct bpfx_insn *insns, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		enum bpfx_op op = bpfx_op_decode(&insns[i]);
 		if (op == BPFX_OP__INVALID)
 			continue;
-		tt->covered[op] = 1;
+		tt->covered[e & 3][op] = 1;
 		if (bpfx_op_table[op].fmt == BPFX_FMT_LDDW)
 			i++;
 	}
@@ -469,7 +469,7 @@ static void run_file(const char *path, const enum bpfx_engine *engines, size_t n
 			if (tt->verbose)
 				printf("PASS %s [%s]\n", path, ename);
 			if (!load_error && !asm_status)
-				mark_coverage(tt, insns, count);
+				mark_coverage(tt, engines[k], insns, count);
 		}
 		cli_logbuf_free(&log);
 	}
@@ -664,20 +664,26 @@ int cmd_test(int argc, char **argv)
 	}
 	free(pl.v);
 
-	int ncov = 0, uncovered_fail = 0;
-	for (int op = 0; op < BPFX_OP__COUNT; op++)
-		ncov += tt.covered[op];
-	printf("coverage: %d of %d opcode-table rows executed by passing tests\n", ncov, BPFX_OP__COUNT);
-	if (coverage && ncov < BPFX_OP__COUNT) {
-		printf("not covered:");
+	/* Coverage is per engine: each must execute every row. */
+	int uncovered_fail = 0;
+	for (size_t k = 0; k < nengines; k++) {
+		const unsigned char *cov = tt.covered[engines[k] & 3];
+		int ncov = 0;
 		for (int op = 0; op < BPFX_OP__COUNT; op++)
-			if (!tt.covered[op])
+			ncov += cov[op];
+		printf("coverage [%s]: %d of %d opcode-table rows executed by passing tests\n",
+		       bpfx_engine_name(engines[k]), ncov, BPFX_OP__COUNT);
+		if (!coverage || ncov == BPFX_OP__COUNT)
+			continue;
+		printf("not covered [%s]:", bpfx_engine_name(engines[k]));
+		for (int op = 0; op < BPFX_OP__COUNT; op++)
+			if (!cov[op])
 				printf(" %s", bpfx_op_table[op].id);
 		printf("\n");
 		if (require_full) {
-			printf("FAIL: --require-full-coverage: %d row(s) of the opcode table are not covered\n",
-			       BPFX_OP__COUNT - ncov);
-			uncovered_fail = 1;
+			printf("FAIL: --require-full-coverage: %d row(s) of the opcode table are not covered on %s\n",
+			       BPFX_OP__COUNT - ncov, bpfx_engine_name(engines[k]));
+			uncovered_fail++;
 		}
 	}
 	printf("%d passed, %d failed", tt.passed, tt.failed + uncovered_fail);
