@@ -27,6 +27,7 @@
 #define DEFAULT_MAX_INSNS 1000000ull
 #define MAX_VAR_OFF (1ll << 29)
 #define MAX_STATES_PER_INSN 64
+#define MAX_PENDING 8192
 #define TRAIL_CHUNK 4096
 
 static const char *const vt_names[VT__COUNT] = {"uninit", "scalar",  "ctx",       "stack", "pkt", "pkt_end",
@@ -270,20 +271,20 @@ static int fail(struct venv *e, const struct vstate *st, enum bpfx_rule rule, co
 		if (st->pkt_range)
 			bpfx_vsb_printf(&e->state_txt, "packet/buffer bytes proven: %llu\n",
 					(unsigned long long)st->pkt_range);
-		/* branch decisions, oldest first */
-		size_t nt = 0;
+		/* branch decisions, oldest first (the last 64) */
+		size_t nt = 0, keep = 64;
 		for (const struct vtrail *t = st->trail; t; t = t->prev)
 			nt++;
-		const struct vtrail **v = nt ? malloc(nt * sizeof(*v)) : NULL;
-		if (v) {
-			size_t k = nt;
-			for (const struct vtrail *t = st->trail; t; t = t->prev)
-				v[--k] = t;
-			for (size_t i = 0; i < nt; i++)
-				bpfx_vsb_printf(&e->path_txt, "%s%u:%s", i ? " " : "", v[i]->insn,
-						v[i]->taken ? "taken" : "fallthrough");
-			free(v);
-		}
+		size_t shown = nt < keep ? nt : keep;
+		const struct vtrail *v[64];
+		size_t k = shown;
+		for (const struct vtrail *t = st->trail; t && k; t = t->prev)
+			v[--k] = t;
+		if (nt > shown)
+			bpfx_vsb_printf(&e->path_txt, "(%zu earlier decisions) ", nt - shown);
+		for (size_t i = 0; i < shown; i++)
+			bpfx_vsb_printf(&e->path_txt, "%s%u:%s", i ? " " : "", v[i]->insn,
+					v[i]->taken ? "taken" : "fallthrough");
 	}
 	return BPFX_E_REJECTED;
 }
@@ -1170,6 +1171,13 @@ static int push_state(struct venv *e, struct vstate *st)
 		e->work = w;
 		e->capwork = cap;
 	}
+	if (e->nwork >= MAX_PENDING) {
+		int err = fail(e, st, BPFX_RULE_CFG_005,
+			       "more than %d branches are waiting to be explored: too many paths for the verifier",
+			       MAX_PENDING);
+		state_free(e, st);
+		return err;
+	}
 	e->work[e->nwork++] = st;
 	if (st->parent)
 		st->parent->branches++;
@@ -1635,6 +1643,99 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 	return true;
 }
 
+/* ---- widening (loops bounded at run time by may_goto) ---- */
+
+static void widen_range(struct bpfx_range *w, const struct bpfx_range *o, const struct bpfx_range *c, int bits)
+{
+	if (c->umin < o->umin)
+		w->umin = 0;
+	if (c->umax > o->umax)
+		w->umax = bits == 64 ? UINT64_MAX : UINT32_MAX;
+	if (c->smin < o->smin)
+		w->smin = bits == 64 ? INT64_MIN : INT32_MIN;
+	if (c->smax > o->smax)
+		w->smax = bits == 64 ? INT64_MAX : INT32_MAX;
+}
+
+static void widen_scalar(struct bpfx_scalar *c, const struct bpfx_scalar *o)
+{
+	struct bpfx_scalar w = bpfx_scalar_union(o, c);
+	if (!bpfx_tnum_in(c->t, o->t))
+		w.t = bpfx_tnum_unknown();
+	widen_range(&w.r64, &o->r64, &c->r64, 64);
+	widen_range(&w.r32, &o->r32, &c->r32, 32);
+	if (!bpfx_scalar_sync(&w))
+		w = bpfx_scalar_unknown();
+	*c = w;
+}
+
+/* c becomes a register state covering both c and o, with moving bounds
+ * pushed to their extremes so that repeated widening stops. */
+static void widen_reg(struct vreg *c, const struct vreg *o)
+{
+	if (c->type == VT_UNINIT)
+		return;
+	if (o->type != c->type) {
+		set_uninit(c);
+		return;
+	}
+	if (c->type == VT_SCALAR) {
+		if (!bpfx_scalar_in(&c->s, &o->s))
+			widen_scalar(&c->s, &o->s);
+		if (((o->flags ^ c->flags) & VF_LEN) || o->lenoff != c->lenoff) {
+			c->flags &= (uint8_t)~VF_LEN;
+			c->lenoff = 0;
+		}
+		if (c->id != o->id)
+			c->id = 0;
+		return;
+	}
+	if (o->flags != c->flags || o->frame != c->frame || o->aux != c->aux || o->ref != c->ref ||
+	    ((c->flags & VF_NULL) && o->id != c->id)) {
+		set_uninit(c);
+		return;
+	}
+	if (!bpfx_scalar_in(&c->s, &o->s))
+		widen_scalar(&c->s, &o->s);
+}
+
+/* Widens st against the stored state o; false if their shapes differ. */
+static bool widen_state(struct vstate *st, const struct vstate *o)
+{
+	if (o->nframes != st->nframes || o->nrefs != st->nrefs ||
+	    memcmp(o->refs, st->refs, o->nrefs * sizeof(o->refs[0])))
+		return false;
+	for (uint32_t fi = 0; fi < o->nframes; fi++)
+		if (o->fr[fi]->callsite != st->fr[fi]->callsite)
+			return false;
+	if (o->pkt_range < st->pkt_range)
+		st->pkt_range = o->pkt_range;
+	for (uint32_t fi = 0; fi < o->nframes; fi++) {
+		const struct vframe *fo = o->fr[fi];
+		struct vframe *fc = st->fr[fi];
+		for (int i = 0; i < BPFX_NREGS; i++)
+			widen_reg(&fc->regs[i], &fo->regs[i]);
+		for (int sl = 0; sl < VSLOTS; sl++) {
+			uint8_t *tc = &fc->stype[sl * 8];
+			const uint8_t *to = &fo->stype[sl * 8];
+			if (tc[0] == ST_SPILL && to[0] == ST_SPILL) {
+				widen_reg(&fc->spill[sl], &fo->spill[sl]);
+				if (fc->spill[sl].type == VT_UNINIT)
+					memset(tc, ST_INVALID, 8);
+				continue;
+			}
+			if (tc[0] == ST_SPILL) /* data in the stored state: a number at best */
+				memset(tc, fc->spill[sl].type == VT_SCALAR ? ST_MISC : ST_INVALID, 8);
+			for (int b = 0; b < 8; b++) {
+				uint8_t ob = to[b] == ST_SPILL ? (fo->spill[sl].type == VT_SCALAR ? ST_MISC : ST_INVALID) : to[b];
+				if (ob == ST_INVALID)
+					tc[b] = ST_INVALID;
+			}
+		}
+	}
+	return true;
+}
+
 static void path_end(struct venv *e, struct vstate *st)
 {
 	for (struct vrec *r = st->parent; r; r = r->parent)
@@ -1648,12 +1749,15 @@ static void path_end(struct venv *e, struct vstate *st)
 static int visit(struct venv *e, struct vstate *st)
 {
 	uint32_t pc = st->pc;
+	struct vrec *loop_head = NULL;
 	for (struct vrec *r = e->visited[pc]; r; r = r->next) {
 		if (r->branches == 0 || st->mg_epoch > r->st->mg_epoch) {
 			if (covers(e, r->st, st)) {
 				e->stats.states_pruned++;
 				return 1;
 			}
+			if (r->branches && !loop_head)
+				loop_head = r;
 		} else if (covers(e, r->st, st) && covers(e, st, r->st)) {
 			return fail(e, st, BPFX_RULE_CFG_004,
 				    "insn %u is reached again in exactly the same state: nothing changes between "
@@ -1661,6 +1765,10 @@ static int visit(struct venv *e, struct vstate *st)
 				    pc);
 		}
 	}
+	/* Around a loop that passed a may_goto: the run time bounds it, so it is
+	 * enough to reach a state that covers every iteration. */
+	if (loop_head)
+		widen_state(st, loop_head->st);
 	if (e->nvisited[pc] >= MAX_STATES_PER_INSN)
 		return 0;
 	struct vrec *rec = malloc(sizeof(*rec));
