@@ -758,6 +758,8 @@ int cmd_bench(int argc, char **argv)
 		ret = 1; /* the one engine asked for could not run */
 	if (!ret)
 		printf("all results match native\n");
+	else if (worst == 1)
+		printf("FAILED: an engine disagreed with native or a run failed (messages above)\n");
 	goto out;
 
 usage_err:
