@@ -698,6 +698,12 @@ int cmd_bench(int argc, char **argv)
 				o.native, nsuite, suite[nsuite]->abi, BPFX_BENCH_ABI);
 			goto out;
 		}
+		if (!suite[nsuite]->name || !suite[nsuite]->run || !suite[nsuite]->mem_size ||
+		    suite[nsuite]->mem_size > (UINT64_C(1) << 32)) {
+			fprintf(stderr, "bpfx bench: %s: program %d has no name, no entry, or a memory size "
+					"outside 1 byte .. 4 GiB\n", o.native, nsuite);
+			goto out;
+		}
 	}
 	if (list) {
 		for (int i = 0; i < nsuite; i++)
