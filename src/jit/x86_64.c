@@ -105,6 +105,7 @@ struct jit {
 	uint32_t *addrs;     /* count + 1 */
 	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
 	uint8_t *is_entry;
+	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint32_t common[EX__COUNT];
 	uint32_t tramp_ret, unwind;
 	uint32_t stub_start; /* previous pass */
@@ -1031,6 +1032,104 @@ static void emit_commons(struct jit *j)
 }
 
 /* One pass over the program. Returns true if no offset moved. */
+/* ---- two-instruction patterns ------------------------------------------ */
+
+static int jcc_of(enum bpfx_op op, bool *test)
+{
+	*test = false;
+	switch (op) {
+	CASE_JCC(JEQ): return CC_E;
+	CASE_JCC(JNE): return CC_NE;
+	CASE_JCC(JGT): return CC_A;
+	CASE_JCC(JGE): return CC_AE;
+	CASE_JCC(JLT): return CC_B;
+	CASE_JCC(JLE): return CC_BE;
+	CASE_JCC(JSGT): return CC_G;
+	CASE_JCC(JSGE): return CC_GE;
+	CASE_JCC(JSLT): return CC_L;
+	CASE_JCC(JSLE): return CC_LE;
+	CASE_JCC(JSET): *test = true; return CC_NE;
+	default: return -1;
+	}
+}
+
+/* cmp/test of a conditional jump (flags only) */
+static void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
+{
+	bool w = BPFX_CLASS(x->code) == BPFX_CLS_JMP;
+	int dst = reg_map[x->dst];
+	if (x->code & BPFX_SRC_X) {
+		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
+	} else if (x->imm == 0 && !test) {
+		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
+	} else if (test) {
+		emit_op(j, w ? EF_W : 0, 0xf7, 0, dst, 0);               /* test dst, imm32 */
+		emit4(j, (uint32_t)x->imm);
+	} else {
+		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
+	}
+}
+
+/*
+ * Emits insns i and i+1 together when they form a pattern with a shorter
+ * x86 form, and returns true; insn i+1 must not be a jump target.
+ *   if <cond> goto +1; mov dst, v   ->  mov r11, v; cmp; cmov!cond dst, r11
+ *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
+ */
+static bool emit_pair(struct jit *j, size_t i)
+{
+	if (i + 1 >= j->count || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
+		return false;
+	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
+	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
+	bool test;
+	int cc = jcc_of(op, &test);
+	if (cc >= 0 && x->off == 1 &&
+	    (op2 == BPFX_OP_MOV32_K || op2 == BPFX_OP_MOV64_K || op2 == BPFX_OP_MOV32_X ||
+	     op2 == BPFX_OP_MOV64_X)) {
+		int dst = reg_map[y->dst], v = AUX;
+		switch (op2) {
+		case BPFX_OP_MOV32_K:
+		case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
+			emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
+			break;
+		case BPFX_OP_MOV32_X:
+			emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
+			break;
+		default:
+			v = reg_map[y->src];
+			break;
+		}
+		emit_cmp(j, x, test);
+		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
+		return true;
+	}
+	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&
+	    (op2 == BPFX_OP_ADD64_X || op2 == BPFX_OP_ADD64_K)) {
+		int dst = reg_map[x->dst], a = reg_map[x->src];
+		if (op2 == BPFX_OP_ADD64_K) {
+			emit_mem(j, EF_W, 0x8d, dst, a, y->imm);              /* lea dst, [a+imm] */
+			return true;
+		}
+		int b = y->src == x->dst ? a : reg_map[y->src];
+		if ((a & 7) == 5) { /* rbp/r13 as base need a disp8; as index they do not */
+			int t = a;
+			a = b;
+			b = t;
+		}
+		if ((a & 7) == 5) {
+			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
+			      0x44 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b+0] */
+			EMIT1(0);
+		} else {
+			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
+			      0x04 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b] */
+		}
+		return true;
+	}
+	return false;
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -1048,7 +1147,14 @@ static bool jit_pass(struct jit *j)
 		if (j->ops[i] < 0)
 			continue; /* second slot of an lddw: no code */
 		size_t start = j->len;
-		emit_insn(j, i, (enum bpfx_op)j->ops[i]);
+		if (emit_pair(j, i)) {
+			i++;
+			if (j->addrs[i] != (uint32_t)j->len)
+				same = false;
+			j->addrs[i] = (uint32_t)j->len; /* (not a jump target) */
+		} else {
+			emit_insn(j, i, (enum bpfx_op)j->ops[i]);
+		}
 		if (j->len - start > MAX_INSN_BYTES)
 			j->range_err = true;
 	}
@@ -1124,6 +1230,7 @@ static void jit_cleanup(struct jit *j)
 {
 	free(j->buf);
 	free(j->is_entry);
+	free(j->is_target);
 	free(j->stubs);
 }
 
@@ -1199,6 +1306,23 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 			j->is_entry[t] = 1;
 		}
 		gotox |= ops[i] == BPFX_OP_GOTOX;
+	}
+	/* Jump targets (for the two-instruction patterns); gotox may go anywhere. */
+	if (!gotox) {
+		j->is_target = calloc(count, 1);
+		if (!j->is_target) {
+			err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+			goto fail;
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (ops[i] < 0)
+				continue;
+			const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
+			if (o->off == BPFX_USE_JMP)
+				j->is_target[i + 1 + (int64_t)insns[i].off] = 1;
+			else if (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL)
+				j->is_target[i + 1 + (int64_t)insns[i].imm] = 1;
+		}
 	}
 
 	/* Reserve the final mapping first so that the code knows its address. */

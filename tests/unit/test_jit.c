@@ -537,7 +537,7 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 	int jumps[128], njumps = 0, jump_skip[128];
 	for (int it = 0; it < n; it++) {
 		item_start[it] = len;
-		int kind = (int)(rnd() % 10);
+		int kind = (int)(rnd() % 12);
 		int dst = (int)(rnd() % 9), src = (int)(rnd() % 10);
 		if (kind < 6) {
 			int k = alu_ops[rnd() % nalu];
@@ -558,10 +558,25 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 			p[len++] = from_row(k, (int)(rnd() % 10), src, 0, (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
 			jumps[njumps] = (int)(len - 1);
 			jump_skip[njumps++] = it + 1 + (int)(rnd() % 4);
-		} else {
+		} else if (kind == 9) {
 			uint64_t v = rnd_value();
 			p[len++] = LDDW1(dst, v);
 			p[len++] = LDDW2(v);
+		} else if (kind == 10) {
+			/* if <cond> goto +1; mov (the JIT makes it a cmov) */
+			static const uint8_t movs[4] = {0xb4, 0xb7, 0xbc, 0xbf};
+			int k = jcc_ops[rnd() % njcc];
+			p[len++] = from_row(k, (int)(rnd() % 10), (int)(rnd() % 10), 1,
+					    (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
+			uint8_t mc = movs[rnd() % 4];
+			p[len++] = INSN(mc, dst, (mc & 8) ? src : 0, 0, (mc & 8) ? 0 : rnd_imm());
+		} else {
+			/* mov dst, a; add dst, b|imm (the JIT makes it a lea) */
+			p[len++] = MOV64_REG(dst, src);
+			if (rnd() % 2)
+				p[len++] = ALU64_REG(0x00, dst, (int)(rnd() % 10));
+			else
+				p[len++] = ALU64_IMM(0x00, dst, rnd_imm());
 		}
 	}
 	item_start[n] = len;
