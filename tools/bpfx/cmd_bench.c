@@ -42,6 +42,7 @@ struct bench_opts {
 	uint64_t seed;
 	int verbose;
 	int raw;               /* load NAME.<cpu>.bin instead of the ELF object */
+	int csv;               /* machine-readable output */
 };
 
 /* Log sink: keeps the last message of the VM for error reports. */
@@ -81,6 +82,7 @@ static void usage(FILE *f)
 		"  --dir DIR         benchmark artifacts (default: bench/ next to this binary)\n"
 		"  --native LIB      native library (default DIR/libbpfx_bench_native.so)\n"
 		"  --seed N          input PRNG seed (default 1)\n"
+		"  --csv             print CSV (program,insns,native_ns,E_ns,E_ratio...)\n"
 		"  --list            list the programs and exit\n"
 		"  -v, --verbose     log every VM message\n"
 		"\n"
@@ -573,6 +575,26 @@ static void print_table(const struct row *rows, int nrows, const struct bench_op
 		       o->iterations, o->iterations == 1 ? "" : "s");
 }
 
+/* One line per program: name,insns,native_ns then ns,ratio per engine
+ * (empty when not measured). */
+static void print_csv(const struct row *rows, int nrows, const struct bench_opts *o)
+{
+	printf("program,insns,native_ns");
+	for (int e = 0; e < o->nengines; e++)
+		printf(",%s_ns,%s_ratio", bpfx_engine_name(o->engines[e]), bpfx_engine_name(o->engines[e]));
+	printf("\n");
+	for (int i = 0; i < nrows; i++) {
+		printf("%s,%zu,%.0f", rows[i].name, rows[i].insns, rows[i].native_ns);
+		for (int e = 0; e < o->nengines; e++) {
+			if (rows[i].ns[e] < 0 || rows[i].native_ns <= 0)
+				printf(",,");
+			else
+				printf(",%.0f,%.3f", rows[i].ns[e], rows[i].ns[e] / rows[i].native_ns);
+		}
+		printf("\n");
+	}
+}
+
 /* ---- Entry ---- */
 
 int cmd_bench(int argc, char **argv)
@@ -599,6 +621,8 @@ int cmd_bench(int argc, char **argv)
 			usage(stdout);
 			ret = 0;
 			goto out;
+		} else if (!strcmp(a, "--csv")) {
+			o.csv = 1;
 		} else if (!strcmp(a, "--list")) {
 			list = 1;
 		} else if (!strcmp(a, "--raw")) {
@@ -758,14 +782,20 @@ int cmd_bench(int argc, char **argv)
 			worst = rc;
 	}
 	free(sel);
-	print_table(rows, nsel, &o, unsupported);
+	if (o.csv)
+		print_csv(rows, nsel, &o);
+	else
+		print_table(rows, nsel, &o, unsupported);
 	ret = worst;
 	if (!ret && o.engines_explicit && unsupported)
 		ret = 1; /* the one engine asked for could not run */
-	if (!ret)
+	if (o.csv) {
+		/* CSV output stays pure; the exit status tells. */
+	} else if (!ret) {
 		printf("all results match native\n");
-	else if (worst == 1)
+	} else if (worst == 1) {
 		printf("FAILED: an engine disagreed with native or a run failed (messages above)\n");
+	}
 	goto out;
 
 usage_err:
