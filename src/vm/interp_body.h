@@ -414,6 +414,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 							     ip->off, d + 1, run->max_depth);
 					goto fail;
 				}
+				bpfx_run_enter_frame(run, d);
 				struct bpfx_frame *f = &run->frames[d];
 				f->ret = ip + 1;
 				memcpy(f->saved, &reg[6], sizeof(f->saved));

@@ -607,7 +607,8 @@ int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struc
 			return res->status = bpfx_fail(d, BPFX_E_NOMEM, "out of memory for a %u-frame stack", depth);
 		}
 	}
-	memset(stack, 0, (size_t)depth * BPFX_STACK_SIZE);
+	/* Frame 0 now; the others when first entered (bpfx_run_enter_frame). */
+	memset(stack + (size_t)(depth - 1) * BPFX_STACK_SIZE, 0, BPFX_STACK_SIZE);
 
 	struct bpfx_run run = {
 		.prog = prog,
@@ -719,6 +720,7 @@ int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r
 			return err;
 	}
 	run->depth = saved + 1;
+	bpfx_run_enter_frame(run, saved + 1);
 	struct bpfx_entry e = {.pc = t, .base = saved + 1, .args = {r1, r2, r3, r4, r5}};
 	int err = interp_run(run, &e);
 	run->depth = saved;

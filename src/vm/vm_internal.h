@@ -101,6 +101,7 @@ struct bpfx_run {
 	uint8_t *stack_end;           /* frame d spans [end - (d+1)*512, end - d*512) */
 	uint32_t depth;               /* current frame index (0 = main) */
 	uint32_t max_depth;
+	uint32_t zeroed;              /* frames 0..zeroed have been cleared (on first use) */
 	struct bpfx_frame *frames;    /* [max_depth]; [d] holds what frame d returns to */
 	/* budget: see bpfx_run_poll */
 	uint64_t tick, chunk, consumed, budget;
@@ -117,6 +118,16 @@ struct bpfx_run {
 	uint64_t fault_addr;
 	size_t fault_len;
 };
+
+/* Clears frame d the first time it is used: runs never see the host's old
+ * stack bytes, and each run starts from zeroed frames. */
+static inline void bpfx_run_enter_frame(struct bpfx_run *run, uint32_t d)
+{
+	if (BPFX_UNLIKELY(d > run->zeroed)) {
+		__builtin_memset(run->stack_end - (size_t)(d + 1) * BPFX_STACK_SIZE, 0, BPFX_STACK_SIZE);
+		run->zeroed = d;
+	}
+}
 
 /* Where the interpreter starts: instruction `pc` in frame `base` (== run->depth). */
 struct bpfx_entry {

@@ -547,6 +547,11 @@ static void test_local_calls(void)
 		JX(JEQ, 1, 10, 1), MOV64K(0, 1000), EXIT};
 	EXPECT(keep, NULL, 0, 1000 + 6 + 7 + 8 + 9 + 100);
 
+	/* frames start zeroed */
+	struct bpfx_insn z[] = {ST(DW, 10, -8, -1), CALL_LOCAL(2), ALU64X(ADD, 0, 6), EXIT,
+				/* 4 */ LDX(DW, 0, 10, -8), LDX(DW, 6, 10, -512), ALU64X(OR, 0, 6), ST(DW, 10, -8, 9),
+				EXIT};
+	EXPECT(z, NULL, 0, 0);
 	/* recursion: depth limit */
 	struct bpfx_insn rec[] = {CALL_LOCAL(-1), EXIT};
 	for (uint32_t depth = 0; depth <= 20; depth += 20) {
