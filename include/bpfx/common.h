@@ -46,6 +46,8 @@ enum bpfx_status {
 	BPFX_E_REJECTED = -17,   /* the verifier rejected the program */
 	BPFX_E_HELPER_FAIL = -18,/* a helper asked to abort the run */
 	BPFX_E_RANGE = -19,      /* value out of range (size, index, limit) */
+	BPFX_E_EXIST = -20,      /* already exists (map update with BPF_NOEXIST) */
+	BPFX_E_FULL = -21,       /* no room left (map, queue, ring buffer) */
 };
 
 /* Name of a status code ("BPFX_E_INVAL") and a one-line description. */

@@ -83,6 +83,8 @@ static const struct {
 	{BPFX_E_REJECTED, "BPFX_E_REJECTED", "rejected by the verifier"},
 	{BPFX_E_HELPER_FAIL, "BPFX_E_HELPER_FAIL", "a helper aborted the run"},
 	{BPFX_E_RANGE, "BPFX_E_RANGE", "value out of range"},
+	{BPFX_E_EXIST, "BPFX_E_EXIST", "already exists"},
+	{BPFX_E_FULL, "BPFX_E_FULL", "no room left"},
 };
 
 const char *bpfx_status_name(int status)
