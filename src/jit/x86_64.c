@@ -1075,6 +1075,7 @@ static void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
  * x86 form, and returns true; insn i+1 must not be a jump target.
  *   if <cond> goto +1; mov dst, v   ->  mov r11, v; cmp; cmov!cond dst, r11
  *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
+ *   if <cond> goto +1; goto L       ->  cmp; j!cond L
  */
 static bool emit_pair(struct jit *j, size_t i)
 {
@@ -1102,6 +1103,15 @@ static bool emit_pair(struct jit *j, size_t i)
 		}
 		emit_cmp(j, x, test);
 		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
+		return true;
+	}
+	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {
+		size_t t = i + 2 + (int64_t)(op2 == BPFX_OP_JA ? y->off : y->imm);
+		emit_cmp(j, x, test);
+		if (t == i + 2)
+			return true; /* both ways lead to the next instruction */
+		/* the jump is the goto's: a backward one polls as insn i + 1 */
+		emit_branch(j, i + 1, cc ^ 1, t);
 		return true;
 	}
 	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&

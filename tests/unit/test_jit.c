@@ -537,7 +537,7 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 	int jumps[128], njumps = 0, jump_skip[128];
 	for (int it = 0; it < n; it++) {
 		item_start[it] = len;
-		int kind = (int)(rnd() % 12);
+		int kind = (int)(rnd() % 13);
 		int dst = (int)(rnd() % 9), src = (int)(rnd() % 10);
 		if (kind < 6) {
 			int k = alu_ops[rnd() % nalu];
@@ -570,6 +570,14 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 					    (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
 			uint8_t mc = movs[rnd() % 4];
 			p[len++] = INSN(mc, dst, (mc & 8) ? src : 0, 0, (mc & 8) ? 0 : rnd_imm());
+		} else if (kind == 11) {
+			/* if <cond> goto +1; goto L (the JIT makes it one inverted jcc) */
+			int k = jcc_ops[rnd() % njcc];
+			p[len++] = from_row(k, (int)(rnd() % 10), (int)(rnd() % 10), 1,
+					    (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
+			p[len++] = JA(0);
+			jumps[njumps] = (int)(len - 1);
+			jump_skip[njumps++] = it + 1 + (int)(rnd() % 4);
 		} else {
 			/* mov dst, a; add dst, b|imm (the JIT makes it a lea) */
 			p[len++] = MOV64_REG(dst, src);
@@ -1041,6 +1049,22 @@ static void test_budget(void)
 		} else {
 			CHECK_EQ_U64(run.insn, 2);
 		}
+		uint8_t mem[8] = {0};
+		CHECK(diff_run(&pr, mem, 8, b, NULL));
+	}
+	prog_free(&pr);
+	/* the same loop as 'if r0 == 10 goto +1; goto back' (one fused jcc) */
+	struct bpfx_insn p2[] = {MOV64_IMM(0, 0), ALU64_IMM(0x00, 0, 1), JMP_IMM(0x10, 0, 10, 1), JA(-3), EXIT()};
+	CHECK(prog_load(&pr, p2, 5, &env) == 0);
+	for (uint64_t b = 7; b <= 11; b++) {
+		struct bpfx_jit_run run;
+		run_init(&run, b);
+		uint64_t r0 = bpfx_jit_enter(pr.jit, NULL, 0, &run);
+		CHECK_EQ_U64(run.status, b >= 9 ? 0 : BPFX_E_BUDGET);
+		if (b >= 9)
+			CHECK_EQ_U64(r0, 10);
+		else
+			CHECK_EQ_U64(run.insn, 3);
 		uint8_t mem[8] = {0};
 		CHECK(diff_run(&pr, mem, 8, b, NULL));
 	}
