@@ -68,7 +68,8 @@ struct bpfx_ctx_field {
 	uint32_t narrow_sizes;
 };
 
-#define BPFX_PROG_TYPE_CHECK_RET 0x1u /* r0 at exit must lie in [ret_min, ret_max] */
+#define BPFX_PROG_TYPE_CHECK_RET 0x1u     /* r0 at exit must lie in [ret_min, ret_max] */
+#define BPFX_PROG_TYPE_PACKET_RDONLY 0x2u /* the packet (or buffer) may only be read */
 
 struct bpfx_prog_type {
 	size_t sz;                  /* sizeof(struct bpfx_prog_type) */

@@ -58,7 +58,7 @@ struct venv {
 	uint32_t *sub_start;
 	uint32_t nsub;
 	uint32_t *sub_depth; /* deepest stack byte used per function */
-	uint8_t *calls;      /* nsub x nsub: function i calls j (bit matrix as bytes) */
+	uint8_t *call_seen;  /* per insn: a local call analysed here */
 	uint8_t *prune;      /* per insn: store states here */
 
 	/* exploration */
@@ -416,8 +416,7 @@ static int structure(struct venv *e)
 		e->nsub += start[i];
 	e->sub_start = malloc(e->nsub * sizeof(uint32_t));
 	e->sub_depth = calloc(e->nsub, sizeof(uint32_t));
-	e->calls = calloc((size_t)e->nsub * e->nsub, 1);
-	if (!e->sub_start || !e->sub_depth || !e->calls) {
+	if (!e->sub_start || !e->sub_depth) {
 		err = bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory analysing %zu instructions", n);
 		goto out;
 	}
@@ -887,6 +886,9 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 			return fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: the memory is read-only", pr, off);
 		break;
 	case VT_PKT:
+		if (write && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
+			return fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: program type '%s' may not write the packet", pr, off,
+				    e->pt->name);
 		if (lo < 0 || hi > (int64_t)st->pkt_range)
 			return fail(e, st, BPFX_RULE_MEM_003,
 				    "r%u%+d: %d-byte access at [%lld, %lld) of the %s, but only the first %llu bytes are "
@@ -1296,6 +1298,9 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 				    fname, rn);
 		return 0;
 	case VT_PKT:
+		if ((how & HM_WRITE) && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
+			return fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u lets the helper write the packet, which "
+				    "program type '%s' may not", fname, rn, e->pt->name);
 		if (lo < 0 || hi > (int64_t)st->pkt_range)
 			return fail(e, st, BPFX_RULE_CALL_003,
 				    "%s: argument r%u covers packet bytes [%lld, %lld), but only %llu are proven", fname,
@@ -1503,7 +1508,7 @@ static int do_call_local(struct venv *e, struct vstate *st, const struct bpfx_in
 	nf->regs[10].frame = (uint8_t)st->nframes;
 	nf->callsite = st->pc;
 	nf->subprog = e->subprog_of[target];
-	e->calls[(size_t)caller->subprog * e->nsub + nf->subprog] = 1;
+	e->call_seen[st->pc] = 1;
 	st->fr[st->nframes++] = nf;
 	st->pc = target;
 	return 0;
@@ -1975,19 +1980,40 @@ fail:
 	return err;
 }
 
-/* Deepest combined stack over every call chain (depth-limited walk). */
-static uint32_t chain_depth(const struct venv *e, uint32_t f, int level)
+/* Deepest combined stack over every call chain of at most
+ * BPFX_MAX_CALL_DEPTH frames from the entry: d_k(f) = own(f) + max over
+ * calls f -> g of d_(k-1)(g). */
+static int chain_depth(const struct venv *e, uint32_t *out)
 {
-	uint32_t own = (e->sub_depth[f] + 7) & ~7u, best = 0;
-	if (level >= BPFX_MAX_CALL_DEPTH)
-		return own;
-	for (uint32_t g = 0; g < e->nsub; g++)
-		if (e->calls[(size_t)f * e->nsub + g]) {
-			uint32_t d = chain_depth(e, g, level + 1);
-			if (d > best)
-				best = d;
+	uint32_t *d = calloc(e->nsub, sizeof(uint32_t)), *nd = calloc(e->nsub, sizeof(uint32_t));
+	int err = 0;
+	if (!d || !nd) {
+		err = bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory checking stack depths");
+		goto out;
+	}
+	for (uint32_t f = 0; f < e->nsub; f++)
+		d[f] = (e->sub_depth[f] + 7) & ~7u;
+	for (int k = 1; k < BPFX_MAX_CALL_DEPTH; k++) {
+		for (uint32_t f = 0; f < e->nsub; f++)
+			nd[f] = 0;
+		for (size_t i = 0; i < e->n; i++) {
+			if (!e->call_seen[i])
+				continue;
+			uint32_t f = e->subprog_of[i], g = e->subprog_of[i + 1 + e->insns[i].imm];
+			if (d[g] > nd[f])
+				nd[f] = d[g];
 		}
-	return own + best;
+		for (uint32_t f = 0; f < e->nsub; f++)
+			nd[f] += (e->sub_depth[f] + 7) & ~7u;
+		uint32_t *t = d;
+		d = nd;
+		nd = t;
+	}
+	*out = d[0];
+out:
+	free(d);
+	free(nd);
+	return err;
 }
 
 /* ---- public entry points ---- */
@@ -2022,7 +2048,7 @@ static void env_free(struct venv *e)
 	free(e->subprog_of);
 	free(e->sub_start);
 	free(e->sub_depth);
-	free(e->calls);
+	free(e->call_seen);
 	free(e->prune);
 	free(e->state_txt.s);
 	free(e->path_txt.s);
@@ -2081,9 +2107,10 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 	e->ops = malloc(n * sizeof(int16_t));
 	e->subprog_of = malloc(n * sizeof(uint32_t));
 	e->prune = calloc(n, 1);
+	e->call_seen = calloc(n, 1);
 	e->visited = calloc(n, sizeof(struct vrec *));
 	e->nvisited = calloc(n, sizeof(uint32_t));
-	if (!e->ops || !e->subprog_of || !e->prune || !e->visited || !e->nvisited) {
+	if (!e->ops || !e->subprog_of || !e->prune || !e->call_seen || !e->visited || !e->nvisited) {
 		err = bpfx_fail(&d, BPFX_E_NOMEM, "out of memory for %zu instructions", count);
 		goto out;
 	}
@@ -2106,8 +2133,9 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 		err = structure(e);
 		if (!err)
 			err = analyse(e);
+		if (!err)
+			err = chain_depth(e, &e->stats.max_stack);
 		if (!err) {
-			e->stats.max_stack = chain_depth(e, 0, 1);
 			if (e->stats.max_stack > p->stack_total) {
 				struct vstate none = {0};
 				fail(e, &none, BPFX_RULE_STK_003,
@@ -2121,8 +2149,8 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	e->stats.time_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
-	if (!e->stats.max_stack && e->sub_depth)
-		e->stats.max_stack = chain_depth(e, 0, 1);
+	if (e->failed && e->sub_depth && chain_depth(e, &e->stats.max_stack))
+		e->stats.max_stack = 0;
 
 	err = e->failed ? (verr ? verr : BPFX_E_REJECTED) : 0;
 	if (e->failed && e->rule == BPFX_RULE_INSN_001)
