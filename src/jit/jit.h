@@ -9,8 +9,10 @@
  * struct bpfx_jit_run, which the VM embeds in its own run state.
  *
  * Contract of a run (see docs/jit.md for the machine-level picture):
- *   - r1 = ctx, r2 = ctx_len, r0 and r3..r9 start at 0, r10 = top of a fresh
- *     512-byte stack frame on the native stack.
+ *   - r1 = ctx, r2 = ctx_len, r0 and r3..r9 start at 0, r10 = top of a
+ *     512-byte stack frame on the native stack. Like the interpreter, each
+ *     frame depth is zeroed the first time a run reaches it (a frame reused
+ *     at the same depth keeps what the previous call or a helper left).
  *   - Every call (local, helper, kfunc, callx) and every taken backward jump
  *     is a "poll point". With BPFX_JIT_POLL compiled in, each poll point
  *     first ends the run with BPFX_E_BUDGET if run->budget is 0 and
@@ -99,6 +101,7 @@ struct bpfx_jit_run {
 	uint64_t stack_limit;   /* local calls need rsp above this */
 	uint64_t depth_bytes;   /* stack the frames of this entry may use */
 	uint64_t helper_rsp;    /* rsp at the last helper call (for nested entries) */
+	uint64_t frame_low;     /* deepest frame cleared so far by this entry */
 	uint64_t save[5];       /* r1..r5 across the callx lookup */
 };
 

@@ -54,7 +54,7 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 #define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
 #define MAX_INSN_BYTES 160 /* upper bound of the code of one BPF instruction */
 #define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
-#define ENTRY_BYTES 23     /* function prologue + jmp rel32 */
+#define ENTRY_BYTES 48     /* upper bound of a function prologue */
 #define MAX_PASSES 20
 
 /* x86 condition codes (the low nibble of Jcc). */
@@ -107,7 +107,7 @@ struct jit {
 	uint8_t *is_entry;
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint32_t common[EX__COUNT];
-	uint32_t tramp_ret, unwind;
+	uint32_t tramp_ret, unwind, zero_frame;
 	uint32_t stub_start; /* previous pass */
 	struct stub *stubs;
 	size_t nstubs, stub_cap;
@@ -990,6 +990,7 @@ static void emit_trampoline(struct jit *j)
 	emit_rr(j, false, 0x31, R14, R14);    /* xor r14d, r14d */
 	emit_rr(j, false, 0x31, R15, R15);    /* xor r15d, r15d */
 	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(saved_rsp));     /* mov [r12+saved_rsp], rsp */
+	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(frame_low));     /* mov [r12+frame_low], rsp */
 	emit_mov_rr(j, true, AUX2, RSP);                           /* mov r10, rsp */
 	emit_mem(j, EF_W, 0x2b, AUX2, RUNR, RUN_OFF(depth_bytes));  /* sub r10, [r12+depth_bytes] */
 	emit_mem(j, EF_W, 0x89, AUX2, RUNR, RUN_OFF(stack_limit));  /* mov [r12+stack_limit], r10 */
@@ -1012,6 +1013,16 @@ static void emit_commons(struct jit *j)
 		[EX_DEPTH] = BPFX_E_CALL_DEPTH, [EX_NOHELPER] = BPFX_E_NO_HELPER,
 		[EX_BADJUMP] = BPFX_E_BAD_INSN,
 	};
+	/* zero_frame: clears the BPF stack [rbp-512, rbp) of a frame deeper than
+	 * any this entry used before, and records its depth. Only xmm0 and
+	 * r11 change. */
+	j->zero_frame = (uint32_t)j->len;
+	emit_mem(j, EF_W, 0x8d, AUX, RSP, 8);                  /* lea r11, [rsp+8] */
+	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(frame_low)); /* mov [r12+frame_low], r11 */
+	EMIT4(0x66, 0x0f, 0xef, 0xc0);                         /* pxor xmm0, xmm0 */
+	for (int k = 0; k < BPFX_STACK_SIZE / 16; k++)
+		emit_mem(j, 0, 0x0f11, 0, RBP, -BPFX_STACK_SIZE + 16 * k); /* movups [rbp-512+16k], xmm0 */
+	EMIT1(0xc3);                                           /* ret */
 	j->unwind = (uint32_t)j->len;
 	emit_mem(j, EF_W, 0x8b, RSP, RUNR, RUN_OFF(saved_rsp)); /* mov rsp, [r12+saved_rsp] */
 	emit_jmp32(j, j->tramp_ret);                           /* jmp tramp_ret */
@@ -1185,6 +1196,10 @@ static bool jit_pass(struct jit *j)
 		EMIT2(0x41, 0x55);                      /* push r13 */
 		EMIT2(0x41, 0x56);                      /* push r14 */
 		EMIT2(0x41, 0x57);                      /* push r15 */
+		emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(frame_low)); /* cmp rsp, [r12+frame_low] */
+		EMIT2(0x73, 5);                         /* jae +5 (a frame used before) */
+		EMIT1(0xe8);                            /* call zero_frame */
+		emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
 		emit_jmp32(j, j->addrs[i]);             /* jmp body */
 	}
 	if (j->stub_start != (uint32_t)j->len)

@@ -1319,6 +1319,31 @@ static void test_layout(void)
 	CHECK_STR_CONTAINS(last_log, "depth");
 }
 
+/* Stack frames start zeroed (like the interpreter's), even after another
+ * run left data at the same native addresses. */
+static void test_stack_zero(void)
+{
+	struct bpfx_insn dirty[] = {
+		LDDW1(1, 0x5555555555555555ull), LDDW2(0x5555555555555555ull),
+		STX(BPFX_SZ_DW, 10, 1, -8), STX(BPFX_SZ_DW, 10, 1, -512), CALL_LOCAL(2), MOV64_IMM(0, 0),
+		EXIT(), STX(BPFX_SZ_DW, 10, 1, -8), STX(BPFX_SZ_DW, 10, 1, -512), EXIT(),
+	};
+	struct bpfx_insn reader[] = {
+		LDX(BPFX_SZ_DW, 0, 10, -8), LDX(BPFX_SZ_DW, 1, 10, -512), ALU64_REG(0x00, 0, 1),
+		MOV64_REG(6, 0), CALL_LOCAL(3), ALU64_REG(0x00, 0, 6), EXIT(), EXIT(),
+		LDX(BPFX_SZ_DW, 0, 10, -8), LDX(BPFX_SZ_DW, 1, 10, -512), ALU64_REG(0x00, 0, 1), EXIT(),
+	};
+	struct prog a, b;
+	struct trun t;
+	CHECK(prog_load(&a, dirty, sizeof(dirty) / sizeof(dirty[0]), NULL) == 0);
+	CHECK(prog_load(&b, reader, sizeof(reader) / sizeof(reader[0]), NULL) == 0);
+	CHECK_EQ_U64(run_t(&a, &t, NULL, 0), 0);
+	CHECK_EQ_U64(run_t(&b, &t, NULL, 0), 0);
+	CHECK_EQ_U64(t.jr.status, 0);
+	prog_free(&a);
+	prog_free(&b);
+}
+
 /* Rows only the generator or directed tests above do not produce. */
 static void test_misc_rows(void)
 {
@@ -1363,6 +1388,7 @@ int main(void)
 	test_threads();
 	test_layout();
 	test_misc_rows();
+	test_stack_zero();
 	int n = getenv("BPFX_JIT_RANDOM") ? atoi(getenv("BPFX_JIT_RANDOM")) : 1500;
 	test_random(n, 0);
 	test_random(n / 3, BPFX_JIT_NO_BMI2);
