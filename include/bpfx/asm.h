@@ -61,7 +61,10 @@ struct bpfx_disasm_opts {
  * Disassembles one instruction (two slots for lddw; `avail` is the number of
  * slots readable at `insn`) into buf. Returns the number of slots consumed
  * (1 or 2), or BPFX_E_BAD_INSN for a slot the opcode table does not know
- * (buf then holds a ".insn" line with the raw fields).
+ * (buf then holds a ".insn" line with the raw fields). BPFX_DISASM_INDEX
+ * and _LABELS need a whole program and are ignored here. Returns
+ * BPFX_E_RANGE (buf "") if the text does not fit in len, BPFX_E_INVAL for
+ * bad arguments or options. Syntax: docs/asm.md.
  */
 BPFX_API int bpfx_disasm_insn(const struct bpfx_insn *insn, size_t avail,
 			      const struct bpfx_disasm_opts *opts, char *buf, size_t len);
