@@ -215,6 +215,13 @@ static int read_sections(struct bpfx_object *obj)
 						 obj->name, i, s->name, (unsigned long long)s->size);
 			if (!strcmp(s->name, ".text"))
 				obj->text_sec = i;
+			/* The file gives no alignment guarantee: work on a copy. */
+			if (s->size) {
+				s->insns = malloc(s->size);
+				if (!s->insns)
+					return bpfx_fail(d, BPFX_E_NOMEM, "out of memory");
+				memcpy(s->insns, s->data, s->size);
+			}
 			break;
 		case LDR_SEC_MAPS:
 			if (!obj->maps_sec)

@@ -50,6 +50,7 @@ struct ldr_sec {
 	uint32_t type;
 	uint64_t flags, size, link, info, entsize;
 	const uint8_t *data;     /* NULL for SHT_NOBITS and empty sections */
+	struct bpfx_insn *insns; /* code sections: an aligned copy of data */
 	enum ldr_sec_kind kind;
 	size_t rel;              /* relocation section applying to this one, 0 if none */
 	size_t map;              /* data sections: their map index, else BPFX_NO_MAP */

@@ -39,7 +39,7 @@
 
 static const struct bpfx_insn *sec_insns(const struct bpfx_object *obj, size_t sec)
 {
-	return (const struct bpfx_insn *)obj->secs[sec].data;
+	return obj->secs[sec].insns;
 }
 
 static size_t sec_ninsns(const struct bpfx_object *obj, size_t sec)
@@ -95,6 +95,13 @@ static int find_units(struct bpfx_object *obj)
 						 obj->name, sym->name, s->name,
 						 (unsigned long long)sym->value,
 						 (unsigned long long)sym->size);
+			/* libbpf 1.x refuses static functions as programs; only .text
+			 * may hold static (subprogram) functions. */
+			if (sec != obj->text_sec && sym->bind == STB_LOCAL)
+				return bpfx_fail(d, BPFX_E_ELF,
+						 "%s: program '%s' in section '%s' is static; programs "
+						 "must be global functions (static helpers belong in .text)",
+						 obj->name, sym->name, s->name);
 			int err = add_unit(obj, &cap, sec, sym->value / 8, sym->size / 8, sym->name, i);
 			if (err)
 				return err;
@@ -543,7 +550,9 @@ static int build_progs(struct bpfx_object *obj)
 			/* .text-only object: global functions are the programs,
 			 * or the whole section when it has no function symbols. */
 			const struct ldr_sym *sym = un->sym ? &obj->syms[un->sym] : NULL;
-			un->is_main = !sym || sym->bind == STB_GLOBAL || sym->bind == STB_WEAK;
+			/* Hidden / internal globals are static for libbpf too. */
+			un->is_main = !sym || ((sym->bind == STB_GLOBAL || sym->bind == STB_WEAK) &&
+					       sym->vis != STV_HIDDEN && sym->vis != STV_INTERNAL);
 		}
 		n += un->is_main;
 	}
@@ -647,6 +656,8 @@ void bpfx_object_close(bpfx_object *obj)
 	if (obj->btf)
 		btf__free(obj->btf);
 	free(obj->syms);
+	for (size_t i = 0; obj->secs && i < obj->nsecs; i++)
+		free(obj->secs[i].insns);
 	free(obj->secs);
 	if (obj->elf)
 		elf_end(obj->elf);

@@ -446,6 +446,26 @@ static void test_corruptions(void)
 	MUTATE(((Elf64_Rel *)(b + sh(b, relxdp)->sh_offset))[1].r_offset = rel0->r_offset,
 	       "relocated twice");
 
+	/* A code section at an odd file offset is fine (found by fuzz_elf:
+	 * instructions must not be read in place). */
+	{
+		size_t sz = sh(base, xdp)->sh_size;
+		unsigned char *img = malloc(base_len + 1 + sz);
+		memcpy(img, base, base_len);
+		img[base_len] = 0;
+		memcpy(img + base_len + 1, base + sh(base, xdp)->sh_offset, sz);
+		sh(img, xdp)->sh_offset = base_len + 1;
+		struct bpfx_object_opts opts = {.sz = sizeof(opts), .log = keep_log};
+		bpfx_object *o = NULL;
+		CHECK(bpfx_object_open_mem(img, base_len + 1 + sz, &opts, &o) == 0);
+		struct bpfx_object_prog_info p = {0};
+		if (o)
+			bpfx_object_prog(o, 0, &p);
+		CHECK(p.insn_count == sz / 8);
+		bpfx_object_close(o);
+		free(img);
+	}
+
 	/* Every truncation is refused, with a message, without a crash. */
 	int all_refused = 1, all_said = 1;
 	for (size_t len = 0; len < base_len; len++) {
