@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_verifier_fuzz.c - differential soundness test: random programs that
+ * compute on numbers, check the buffer length in various ways and access the
+ * buffer and the stack at constant and variable offsets. Whenever the
+ * verifier accepts one, the checked interpreter runs it on buffers of many
+ * lengths: it must never fault (a fault means the verifier accepted an unsafe
+ * access). A share of the programs must be accepted and a share rejected, so
+ * that the test keeps its teeth as the generator or the verifier change.
+ */
+#include <bpfx/bpfx.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define INSN(c, d, s, o, i) ((struct bpfx_insn){.code = (c), .dst = (d), .src = (s), .off = (o), .imm = (i)})
+
+static uint64_t rng = 0x0123456789abcdefull;
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+static int pick(int n)
+{
+	return (int)(rnd() % (uint64_t)n);
+}
+
+static const uint8_t scal[4] = {0, 3, 4, 8};  /* number registers */
+static const uint8_t alu_ops[] = {0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xc0};
+static const uint8_t jmp_ops[] = {0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0};
+static const uint8_t sizes[] = {0x00, 0x08, 0x10, 0x18}; /* W H B DW */
+
+#define MAXN 128
+
+/* Appends one random "statement" (1-4 instructions) at p[*n]; `room` is how
+ * many instructions may follow before the final exit (for jump offsets). */
+static void gen(struct bpfx_insn *p, int *n, int body)
+{
+	int i = *n;
+	uint8_t d = scal[pick(4)], s = scal[pick(4)];
+	int szi = pick(4);
+	switch (pick(12)) {
+	case 0: { /* ALU64/32 with an immediate */
+		uint8_t op = alu_ops[pick(sizeof(alu_ops))];
+		int is64 = pick(2);
+		int32_t imm = (op == 0x60 || op == 0x70 || op == 0xc0) ? pick(is64 ? 64 : 32) : (int32_t)(rnd() % 64) - 8;
+		p[i++] = INSN((is64 ? 0x07 : 0x04) | op, d, 0, 0, imm);
+		break;
+	}
+	case 1: { /* ALU with a register */
+		uint8_t op = alu_ops[pick(sizeof(alu_ops))];
+		p[i++] = INSN((pick(2) ? 0x0f : 0x0c) | op, d, s, 0, 0);
+		break;
+	}
+	case 2: /* moves */
+		if (pick(2))
+			p[i++] = INSN(0xb7, d, 0, 0, (int32_t)(rnd() % 40) - 4);
+		else
+			p[i++] = INSN(0xbf, d, s, 0, 0);
+		break;
+	case 3: { /* conditional jump on numbers */
+		int room = body - i - 1;
+		if (room < 1)
+			break;
+		int off = pick(room < 4 ? room : 4);
+		uint8_t op = jmp_ops[pick(sizeof(jmp_ops))];
+		if (pick(2))
+			p[i++] = INSN((pick(3) ? 0x05 : 0x06) | op, d, 0, (int16_t)off, (int32_t)(rnd() % 40) - 4);
+		else
+			p[i++] = INSN((pick(3) ? 0x0d : 0x0e) | op, d, s, (int16_t)off, 0);
+		break;
+	}
+	case 4: { /* length check on r7 */
+		int room = body - i - 1;
+		if (room < 1)
+			break;
+		static const uint8_t lops[] = {0x20, 0x30, 0xa0, 0xb0, 0x60, 0xc0, 0x10, 0x50};
+		p[i++] = INSN(0x05 | lops[pick(8)], 7, 0, (int16_t)pick(room < 6 ? room : 6), pick(24));
+		break;
+	}
+	case 5: { /* buffer load at a constant offset, usually after a length check */
+		int off = pick(20), need;
+		static const int nb[] = {4, 2, 1, 8};
+		need = off + nb[szi];
+		if (pick(3))
+			p[i++] = INSN(0xa5, 7, 0, 1, need - pick(2)); /* if r7 < need goto +1 */
+		p[i++] = INSN(0x61 | sizes[szi], d, 6, (int16_t)off, 0);
+		break;
+	}
+	case 6: { /* buffer load at a masked variable offset */
+		static const int nb[] = {4, 2, 1, 8};
+		int mask = (int)((1u << pick(5)) - 1), off = pick(8);
+		if (pick(3))
+			p[i++] = INSN(0xa5, 7, 0, 4, mask + off + nb[szi] - pick(2));
+		p[i++] = INSN(0xbf, 5, s, 0, 0);
+		p[i++] = INSN(0x57, 5, 0, 0, mask);
+		p[i++] = INSN(0x0f, 5, 6, 0, 0);
+		p[i++] = INSN(0x61 | sizes[szi], d, 5, (int16_t)off, 0);
+		break;
+	}
+	case 7: { /* buffer store */
+		static const int nb[] = {4, 2, 1, 8};
+		int off = pick(20);
+		if (pick(3))
+			p[i++] = INSN(0xa5, 7, 0, 1, off + nb[szi] - pick(2));
+		if (pick(2))
+			p[i++] = INSN(0x63 | sizes[szi], 6, s, (int16_t)off, 0);
+		else
+			p[i++] = INSN(0x62 | sizes[szi], 6, 0, (int16_t)off, (int32_t)rnd());
+		break;
+	}
+	case 8: /* stack store / load at constant offsets */
+		if (pick(2))
+			p[i++] = INSN(0x63 | sizes[szi], 10, s, (int16_t)(-8 * (1 + pick(8)) + pick(8)), 0);
+		else
+			p[i++] = INSN(0x61 | sizes[szi], d, 10, (int16_t)(-8 * (1 + pick(8))), 0);
+		break;
+	case 9: /* stack access at a masked variable offset */
+		p[i++] = INSN(0xbf, 5, s, 0, 0);
+		p[i++] = INSN(0x57, 5, 0, 0, (int32_t)((1u << pick(7)) - 1));
+		p[i++] = INSN(0x0f, 5, 10, 0, 0);
+		if (pick(2))
+			p[i++] = INSN(0x61 | sizes[szi], d, 5, (int16_t)(-160 - pick(16)), 0);
+		else
+			p[i++] = INSN(0x63 | sizes[szi], 5, s, (int16_t)(-160 - pick(16)), 0);
+		break;
+	case 10: { /* pointer against the end pointer r9 */
+		int room = body - i - 3;
+		if (room < 1)
+			break;
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x07, 5, 0, 0, pick(24));
+		static const uint8_t pops[] = {0x20, 0x30, 0xa0, 0xb0};
+		if (pick(2))
+			p[i++] = INSN(0x0d | pops[pick(4)], 5, 9, (int16_t)pick(room < 6 ? room : 6), 0);
+		else
+			p[i++] = INSN(0x0d | pops[pick(4)], 9, 5, (int16_t)pick(room < 6 ? room : 6), 0);
+		break;
+	}
+	default: /* a copy of the length, adjusted, then checked */
+		if (body - i - 3 < 1)
+			break;
+		p[i++] = INSN(0xbf, d, 7, 0, 0);
+		p[i++] = INSN(0x07, d, 0, 0, (int32_t)(rnd() % 16) - 8);
+		p[i++] = INSN(0x05 | jmp_ops[pick(sizeof(jmp_ops))], d, 0, (int16_t)pick(body - i - 1 < 6 ? body - i - 1 : 6),
+			      pick(20));
+		break;
+	}
+	*n = i;
+}
+
+static int make_prog(struct bpfx_insn *p)
+{
+	int n = 0;
+	p[n++] = INSN(0xbf, 6, 1, 0, 0); /* r6 = buffer */
+	p[n++] = INSN(0xbf, 7, 2, 0, 0); /* r7 = length */
+	p[n++] = INSN(0xbf, 9, 6, 0, 0);
+	p[n++] = INSN(0x0f, 9, 7, 0, 0); /* r9 = end */
+	for (int k = 0; k < 4; k++)
+		p[n++] = INSN(0xb7, scal[k], 0, 0, k);
+	for (int k = 1; k <= 24; k++)
+		p[n++] = INSN(0x7a, 10, 0, (int16_t)(-8 * k), 0); /* *(u64 *)(r10 - 8k) = 0 */
+	int body = n + 8 + pick(40);
+	if (body > MAXN - 8)
+		body = MAXN - 8;
+	while (n < body - 4)
+		gen(p, &n, body);
+	/* pad so every forward jump lands inside, then exit */
+	while (n < body)
+		p[n++] = INSN(0x07, 0, 0, 0, 1);
+	p[n++] = INSN(0x95, 0, 0, 0, 0);
+	return n;
+}
+
+int main(void)
+{
+	bpfx_platform *plat = NULL;
+	bpfx_vm *vm = NULL;
+	struct bpfx_vm_opts vmo = {.sz = sizeof(vmo)};
+	CHECK(bpfx_platform_bundled("generic", &plat) == 0);
+	CHECK(bpfx_vm_create(&vmo, &vm) == 0);
+	if (!plat || !vm)
+		return check_summary("test_verifier_fuzz");
+	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 28, 31, 32, 40};
+	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0;
+	uint8_t buf[64];
+	for (int it = 0; it < 12000; it++) {
+		struct bpfx_insn p[MAXN + 8];
+		int n = make_prog(p);
+		struct bpfx_verify_opts vo = {.sz = sizeof(vo), .max_insns = 200000};
+		struct bpfx_report *r = NULL;
+		int err = bpfx_verify(plat, p, (size_t)n, &vo, &r);
+		if (err == BPFX_E_BAD_INSN) {
+			bad_insn++;
+			bpfx_report_free(r);
+			continue;
+		}
+		if (err) {
+			rejected++;
+			if (getenv("FUZZ_HIST") && r)
+				fprintf(stderr, "%s\n", r->rule);
+			bpfx_report_free(r);
+			continue;
+		}
+		bpfx_report_free(r);
+		accepted++;
+		bpfx_prog *prog = NULL;
+		struct bpfx_load_opts lo = {.sz = sizeof(lo)};
+		if (bpfx_prog_load(vm, p, (size_t)n, &lo, &prog)) {
+			CHECK(0);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			for (size_t b = 0; b < sizeof(buf); b++)
+				buf[b] = (uint8_t)rnd();
+			/* the buffer ends exactly at lens[k]: copy to the end of a heap block */
+			uint8_t *heap = malloc(lens[k] ? lens[k] : 1);
+			memcpy(heap, buf, lens[k]);
+			struct bpfx_run_opts ro = {.sz = sizeof(ro), .engine = BPFX_ENGINE_CHECKED, .ctx = heap,
+						   .ctx_len = lens[k]};
+			struct bpfx_run_result res;
+			int rs = bpfx_prog_run(prog, &ro, &res);
+			runs++;
+			if (rs != 0) {
+				if (unsound++ < 3) {
+					char *text = NULL;
+					struct bpfx_disasm_opts dop = {.sz = sizeof(dop), .flags = BPFX_DISASM_INDEX};
+					bpfx_disasm(p, (size_t)n, &dop, &text);
+					fprintf(stderr, "accepted program failed at run time (%s at insn %zu, len %zu):\n%s\n",
+						bpfx_status_name(rs), res.insn, lens[k], text ? text : "");
+					bpfx_free(text);
+				}
+			}
+			free(heap);
+		}
+		bpfx_prog_destroy(prog);
+	}
+	printf("fuzz: %ld accepted (%ld runs), %ld rejected, %ld invalid\n", accepted, runs, rejected, bad_insn);
+	CHECK(unsound == 0);
+	CHECK(accepted > 1000);
+	CHECK(rejected > 1000);
+	bpfx_vm_destroy(vm);
+	bpfx_platform_destroy(plat);
+	return check_summary("test_verifier_fuzz");
+}
