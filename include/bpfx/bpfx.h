@@ -9,5 +9,6 @@
 #include <bpfx/asm.h>
 #include <bpfx/object.h>
 #include <bpfx/verifier.h>
+#include <bpfx/maps.h>
 
 #endif
