@@ -105,6 +105,7 @@ struct jit {
 	uint32_t *addrs;     /* count + 1 */
 	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
 	uint8_t *is_entry;
+	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves */
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint32_t common[EX__COUNT];
 	uint32_t tramp_ret, unwind, zero_frame;
@@ -773,12 +774,18 @@ static void emit_gotox(struct jit *j, size_t insn, const struct bpfx_insn *x)
 	case BPFX_OP_##ID##_K: case BPFX_OP_##ID##_X: case BPFX_OP_##ID##32_K:         \
 	case BPFX_OP_##ID##32_X
 
-static void emit_exit_insn(struct jit *j)
+/* Callee-saved slots of a frame, [rsp + 8k] in the body: r9, r8, r7, r6. */
+static const uint8_t saved_regs[4] = {RBX, R13, R14, R15}; /* r6..r9 */
+static int32_t save_slot(int k)
 {
-	EMIT2(0x41, 0x5f); /* pop r15 */
-	EMIT2(0x41, 0x5e); /* pop r14 */
-	EMIT2(0x41, 0x5d); /* pop r13 */
-	EMIT1(0x5b);       /* pop rbx */
+	return 8 * (3 - k);
+}
+
+static void emit_exit_insn(struct jit *j, size_t i)
+{
+	for (int k = 0; k < 4; k++)
+		if (j->saves[i] & (1u << k)) /* mov r(6+k), [rsp+slot] */
+			emit_mem(j, EF_W, 0x8b, saved_regs[k], RSP, save_slot(k));
 	EMIT1(0xc9);       /* leave */
 	EMIT1(0xc3);       /* ret */
 }
@@ -952,7 +959,7 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 		break;
 	}
 	case BPFX_OP_EXIT:
-		emit_exit_insn(j);
+		emit_exit_insn(j, i);
 		break;
 	case BPFX_OP__COUNT:
 	case BPFX_OP__INVALID:
@@ -1151,6 +1158,63 @@ static bool emit_pair(struct jit *j, size_t i)
 	return false;
 }
 
+static bool falls_through(const struct jit *j, size_t i)
+{
+	if (j->ops[i] < 0)
+		return true; /* second slot of an lddw */
+	switch (j->ops[i]) {
+	case BPFX_OP_EXIT: case BPFX_OP_JA: case BPFX_OP_JA32: case BPFX_OP_GOTOX:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/*
+ * Which of r6..r9 each function must save: the ones it writes. A function
+ * is the run of instructions from one entry to the next. If any jump leaves
+ * its function, or a function runs into the next, or gotox is used, every
+ * function saves all four (exits then restore the same everywhere).
+ */
+static void plan_saves(struct jit *j, bool gotox)
+{
+	size_t n = j->count, start = 0, end = 0;
+	bool all = gotox;
+	uint8_t mask = 0;
+	for (size_t i = 0; i <= n && !all; i++) {
+		if (i == n || (i > start && j->is_entry[i])) {
+			if (i < n && falls_through(j, i - 1))
+				all = true;
+			for (size_t k = start; k < i; k++)
+				j->saves[k] = mask;
+			start = i;
+			mask = 0;
+			if (i == n)
+				break;
+		}
+		if (i == start) /* the function spans [start, end) */
+			for (end = start + 1; end < n && !j->is_entry[end]; end++)
+				;
+		if (j->ops[i] < 0)
+			continue;
+		const struct bpfx_insn *x = &j->insns[i];
+		const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
+		if ((o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW) && x->dst >= 6 && x->dst <= 9)
+			mask |= 1u << (x->dst - 6);
+		if (o->src == BPFX_USE_RW && x->src >= 6 && x->src <= 9)
+			mask |= 1u << (x->src - 6);
+		int64_t t = -1;
+		if (o->off == BPFX_USE_JMP)
+			t = (int64_t)i + 1 + x->off;
+		else if (o->imm == BPFX_USE_JMP)
+			t = (int64_t)i + 1 + x->imm;
+		if (t >= 0 && (t < (int64_t)start || t >= (int64_t)end))
+			all = true; /* leaves its function */
+	}
+	if (all)
+		memset(j->saves, 0xf, n);
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -1162,6 +1226,26 @@ static bool jit_pass(struct jit *j)
 	emit_commons(j);
 	bool same = true;
 	for (size_t i = 0; i < j->count; i++) {
+		if (j->is_entry[i]) {
+			/* Function prologue, placed before the body; code that
+			 * falls into the body from above jumps over it. */
+			if (i > 0 && falls_through(j, i - 1))
+				emit_jmp(j, j->addrs[i]);                       /* jmp body */
+			if (j->entry[i] != (uint32_t)j->len)
+				same = false;
+			j->entry[i] = (uint32_t)j->len;
+			EMIT1(0x55);                                            /* push rbp */
+			EMIT3(0x48, 0x89, 0xe5);                                /* mov rbp, rsp */
+			EMIT3(0x48, 0x81, 0xec);                                /* sub rsp, 544 */
+			emit4(j, BPFX_STACK_SIZE + 32);
+			for (int k = 0; k < 4; k++)
+				if (j->saves[i] & (1u << k)) /* mov [rsp+slot], r(6+k) */
+					emit_mem(j, EF_W, 0x89, saved_regs[k], RSP, save_slot(k));
+			emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(frame_low)); /* cmp rsp, [r12+frame_low] */
+			EMIT2(0x73, 5);                         /* jae +5 (a frame used before) */
+			EMIT1(0xe8);                            /* call zero_frame */
+			emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
+		}
 		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;
 		j->addrs[i] = (uint32_t)j->len;
@@ -1182,26 +1266,6 @@ static bool jit_pass(struct jit *j)
 	if (j->addrs[j->count] != (uint32_t)j->len)
 		same = false;
 	j->addrs[j->count] = (uint32_t)j->len;
-	for (size_t i = 0; i < j->count; i++) {
-		if (!j->is_entry[i])
-			continue;
-		if (j->entry[i] != (uint32_t)j->len)
-			same = false;
-		j->entry[i] = (uint32_t)j->len;
-		EMIT1(0x55);                            /* push rbp */
-		EMIT3(0x48, 0x89, 0xe5);                /* mov rbp, rsp */
-		EMIT3(0x48, 0x81, 0xec);                /* sub rsp, 512 */
-		emit4(j, BPFX_STACK_SIZE);
-		EMIT1(0x53);                            /* push rbx */
-		EMIT2(0x41, 0x55);                      /* push r13 */
-		EMIT2(0x41, 0x56);                      /* push r14 */
-		EMIT2(0x41, 0x57);                      /* push r15 */
-		emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(frame_low)); /* cmp rsp, [r12+frame_low] */
-		EMIT2(0x73, 5);                         /* jae +5 (a frame used before) */
-		EMIT1(0xe8);                            /* call zero_frame */
-		emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
-		emit_jmp32(j, j->addrs[i]);             /* jmp body */
-	}
 	if (j->stub_start != (uint32_t)j->len)
 		same = false;
 	j->stub_start = (uint32_t)j->len;
@@ -1256,6 +1320,7 @@ static void jit_cleanup(struct jit *j)
 	free(j->buf);
 	free(j->is_entry);
 	free(j->is_target);
+	free(j->saves);
 	free(j->stubs);
 }
 
@@ -1332,6 +1397,12 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		}
 		gotox |= ops[i] == BPFX_OP_GOTOX;
 	}
+	j->saves = calloc(count, 1);
+	if (!j->saves) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
+	}
+	plan_saves(j, gotox);
 	/* Jump targets (for the two-instruction patterns); gotox may go anywhere. */
 	if (!gotox) {
 		j->is_target = calloc(count, 1);

@@ -955,6 +955,26 @@ static void test_calls(void)
 		CHECK(diff_run(&pr, mem, 8, 0, NULL));
 		prog_free(&pr);
 	}
+	/* a callee that writes only r8 (as an atomic fetch operand), and one
+	 * that jumps into another function's code (all registers saved) */
+	for (int esc = 0; esc < 2; esc++) {
+		struct bpfx_insn p[] = {
+			MOV64_IMM(6, 6), MOV64_IMM(7, 7), MOV64_IMM(8, 8), MOV64_IMM(9, 9),
+			CALL_LOCAL(7), ALU64_REG(0x00, 0, 6), ALU64_REG(0x00, 0, 7), ALU64_REG(0x00, 0, 8),
+			ALU64_REG(0x00, 0, 9), EXIT(), EXIT(), EXIT(),
+			/* f: */ ST(BPFX_SZ_DW, 10, -8, 1000), MOV64_IMM(8, 100),
+			INSN(0xdb, 10, 8, -8, 0x01) /* r8 = fetch_add */, MOV64_REG(0, 8),
+			esc ? CALL_LOCAL(2) : JA(0), MOV64_IMM(9, 0), EXIT(),
+			/* g: */ MOV64_IMM(6, 0), MOV64_IMM(7, 0), JA(-5) /* into f */,
+		};
+		CHECK(prog_load(&pr, p, sizeof(p) / sizeof(p[0]), NULL) == 0);
+		uint64_t r0 = run_t(&pr, &t, NULL, 0);
+		CHECK_EQ_U64(t.jr.status, 0);
+		CHECK_EQ_U64(r0, 1000 + 6 + 7 + 8 + 9);
+		uint8_t mem[8] = {0};
+		CHECK(diff_run(&pr, mem, 8, 0, NULL));
+		prog_free(&pr);
+	}
 	/* recursion: depth n is fine up to the limit; one more fails */
 	for (uint32_t maxd = 1; maxd <= 10; maxd += 3) {
 		for (int extra = 0; extra < 2; extra++) {
