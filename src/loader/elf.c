@@ -124,6 +124,25 @@ static int read_header(struct bpfx_object *obj)
 	return 0;
 }
 
+/* "GCC: (Debian 12.2.0-14) 12.2.0" in .comment -> 12; 0 when absent. */
+static int gcc_major(const char *c, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++) {
+		if (memcmp(c + i, "GCC: (", 6))
+			continue;
+		size_t j = i + 6;
+		while (j < len && c[j] != ')' && c[j])
+			j++;
+		if (j + 1 >= len || c[j] != ')' || c[j + 1] != ' ')
+			return 0;
+		int v = 0;
+		for (j += 2; j < len && c[j] >= '0' && c[j] <= '9' && v < 1000; j++)
+			v = v * 10 + (c[j] - '0');
+		return v;
+	}
+	return 0;
+}
+
 static int read_sections(struct bpfx_object *obj)
 {
 	const struct bpfx_diag *d = &obj->diag;
@@ -199,6 +218,8 @@ static int read_sections(struct bpfx_object *obj)
 
 	for (size_t i = 1; i < shnum; i++) {
 		struct ldr_sec *s = &obj->secs[i];
+		if (!strcmp(s->name, ".comment") && s->data)
+			obj->gcc_major = gcc_major((const char *)s->data, s->size);
 		switch (s->kind) {
 		case LDR_SEC_SYMTAB:
 			if (obj->symtab_sec)

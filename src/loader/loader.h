@@ -145,6 +145,7 @@ struct bpfx_object {
 	size_t image_len;
 	Elf *elf;
 	bool em_none;             /* e_machine EM_NONE: very old clang, relocation type 0 */
+	int gcc_major;            /* from .comment when GCC built it, else 0 */
 
 	struct ldr_sec *secs;
 	size_t nsecs;

@@ -198,6 +198,17 @@ static int cmp_reloc(const void *a, const void *b)
 	return x->insn < y->insn ? -1 : x->insn > y->insn;
 }
 
+/* GCC before 13 put a named symbol's offset into the instruction as well as
+ * into the relocation, which double-counts it where the immediate is an
+ * addend (global data, code addresses, calls). Maps are found by symbol, so
+ * they are unaffected. */
+static bool gcc_doubled(const struct bpfx_object *obj, const struct ldr_sym *sym,
+			const struct bpfx_insn *insn)
+{
+	return obj->gcc_major && obj->gcc_major < 13 && sym->type != STT_SECTION && sym->value &&
+	       insn->imm;
+}
+
 /* Classifies one relocation of code section `sec`. */
 static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const struct ldr_rel *r,
 			  struct ldr_reloc *out)
@@ -210,6 +221,9 @@ static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const
 	const struct ldr_sym *sym = &obj->syms[r->sym];
 	const char *symname = ldr_sym_name(obj, r->sym);
 
+#define GCC_MSG                                                                                   \
+	"this object was built by GCC %d, whose relocations against named symbols do not follow "  \
+	"the BPF ELF convention (fixed in GCC 13); rebuild with GCC 13+ or clang"
 #define RFAIL(fmt, ...)                                                                           \
 	bpfx_fail(d, BPFX_E_ELF, "%s: %s entry %zu (symbol '%s', offset 0x%llx): " fmt, obj->name, \
 		  rname, idx, symname, (unsigned long long)r->offset, __VA_ARGS__)
@@ -237,6 +251,8 @@ static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const
 		if (sym->shndx >= obj->nsecs || obj->secs[sym->shndx].kind != LDR_SEC_CODE)
 			return RFAIL("call at insn %zu of '%s' targets a symbol outside every code "
 				     "section", i, sname);
+		if (gcc_doubled(obj, sym, insn))
+			return RFAIL(GCC_MSG, obj->gcc_major);
 		if (sym->value % 8)
 			return RFAIL("call target offset %llu is not on an instruction boundary",
 				     (unsigned long long)sym->value);
@@ -270,6 +286,8 @@ static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const
 		return RFAIL("symbol is in special section 0x%x (an uninitialized global? give it a "
 			     "value or make it static)", sym->shndx);
 	const struct ldr_sec *ts = &obj->secs[sym->shndx];
+	if (ts->kind != LDR_SEC_MAPS && ts->kind != LDR_SEC_BTF_MAPS && gcc_doubled(obj, sym, insn))
+		return RFAIL(GCC_MSG, obj->gcc_major);
 	int64_t off = (int64_t)sym->value + insn->imm + r->addend;
 	switch (ts->kind) {
 	case LDR_SEC_CODE:

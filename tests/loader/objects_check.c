@@ -194,9 +194,14 @@ static void test_btf_maps(const char *cc)
 	bpfx_object_close(o);
 }
 
-static void test_globals(void)
+static void test_globals(const char *cc)
 {
-	bpfx_object *o = open_obj("clang", "globals");
+	bpfx_object *o = open_obj(cc, "globals");
+	if (!o && !strcmp(cc, "gcc")) {
+		/* GCC 12 objects must be refused, saying why */
+		CHECK_STR_CONTAINS(lastmsg, "GCC 13");
+		return;
+	}
 	CHECK(o != NULL);
 	if (!o)
 		return;
@@ -543,7 +548,7 @@ int main(int argc, char **argv)
 	test_legacy("clang");
 	test_iproute2("clang");
 	test_btf_maps("clang");
-	test_globals();
+	test_globals("clang");
 	test_subprogs();
 	test_externs("clang");
 	char path[4096];
@@ -555,6 +560,7 @@ int main(int argc, char **argv)
 		test_iproute2("gcc");
 		test_btf_maps("gcc");
 		test_externs("gcc");
+		test_globals("gcc");
 	} else {
 		printf("bpf-gcc objects absent: gcc checks skipped\n");
 	}
