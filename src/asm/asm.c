@@ -906,6 +906,9 @@ static int do_line(struct asm_state *st, char *line, int lineno)
 	char *text = skip_objdump(line, raw, &nraw);
 	if (!text)
 		return 0;
+	/* objdump's page headers: "x.o:\tfile format elf64-bpf", "Disassembly of section .text:" */
+	if (strstr(text, ":\tfile format ") || !strncmp(text, "Disassembly of section ", 23))
+		return 0;
 	strip_annotation(text);
 	const char *s = text;
 	/* objdump could not decode it, but printed its bytes: keep them. */

@@ -56,10 +56,9 @@ static const char *tmpl_lddw(const struct bpfx_op_desc *d, bool llvm, int alt)
 		return NULL;
 	if (alt == 0)
 		return llvm ? llvm_forms[d->selv] : conf_forms[d->selv];
-	/* objdump's own spelling of the pseudo sources (it drops the second imm);
-	 * the code address form has no plain imm, so it is not read that way. */
-	if (alt == 1 && llvm && d->selv != BPFX_LDDW_IMM64 && d->selv != BPFX_LDDW_CODE_ADDR)
-		return "ld_pseudo $D, $k, $i";
+	/* objdump's own spelling of the pseudo sources (it drops the second imm) */
+	if (alt == 1 && llvm && d->selv != BPFX_LDDW_IMM64)
+		return d->selv == BPFX_LDDW_CODE_ADDR ? "ld_pseudo $D, $k, $c" : "ld_pseudo $D, $k, $i";
 	return NULL;
 }
 
