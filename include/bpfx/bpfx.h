@@ -10,5 +10,6 @@
 #include <bpfx/object.h>
 #include <bpfx/verifier.h>
 #include <bpfx/maps.h>
+#include <bpfx/helpers.h>
 
 #endif
