@@ -105,7 +105,7 @@ struct jit {
 	uint32_t *addrs;     /* count + 1 */
 	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
 	uint8_t *is_entry;
-	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves */
+	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint32_t common[EX__COUNT];
 	uint32_t tramp_ret, unwind, zero_frame;
@@ -781,13 +781,20 @@ static int32_t save_slot(int k)
 	return 8 * (3 - k);
 }
 
+#define FN_R10 0x10 /* the function uses r10: set rbp, clear the stack on first use */
+
 static void emit_exit_insn(struct jit *j, size_t i)
 {
 	for (int k = 0; k < 4; k++)
 		if (j->saves[i] & (1u << k)) /* mov r(6+k), [rsp+slot] */
 			emit_mem(j, EF_W, 0x8b, saved_regs[k], RSP, save_slot(k));
-	EMIT1(0xc9);       /* leave */
-	EMIT1(0xc3);       /* ret */
+	if (j->saves[i] & FN_R10) {
+		EMIT1(0xc9); /* leave */
+	} else {
+		EMIT3(0x48, 0x81, 0xc4); /* add rsp, 552 (rbp untouched) */
+		emit4(j, 8 + BPFX_STACK_SIZE + 32);
+	}
+	EMIT1(0xc3); /* ret */
 }
 
 static void emit_cmp_jump(struct jit *j, size_t i, const struct bpfx_insn *x, int cc, bool test)
@@ -1201,6 +1208,9 @@ static void plan_saves(struct jit *j, bool gotox)
 		const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
 		if ((o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW) && x->dst >= 6 && x->dst <= 9)
 			mask |= 1u << (x->dst - 6);
+		if ((o->dst != BPFX_USE_ZERO && o->dst != BPFX_USE_SEL && x->dst == 10) ||
+		    (o->src != BPFX_USE_ZERO && o->src != BPFX_USE_SEL && x->src == 10))
+			mask |= FN_R10;
 		if (o->src == BPFX_USE_RW && x->src >= 6 && x->src <= 9)
 			mask |= 1u << (x->src - 6);
 		int64_t t = -1;
@@ -1212,7 +1222,7 @@ static void plan_saves(struct jit *j, bool gotox)
 			all = true; /* leaves its function */
 	}
 	if (all)
-		memset(j->saves, 0xf, n);
+		memset(j->saves, 0xf | FN_R10, n);
 }
 
 static bool jit_pass(struct jit *j)
@@ -1234,17 +1244,25 @@ static bool jit_pass(struct jit *j)
 			if (j->entry[i] != (uint32_t)j->len)
 				same = false;
 			j->entry[i] = (uint32_t)j->len;
-			EMIT1(0x55);                                            /* push rbp */
-			EMIT3(0x48, 0x89, 0xe5);                                /* mov rbp, rsp */
-			EMIT3(0x48, 0x81, 0xec);                                /* sub rsp, 544 */
-			emit4(j, BPFX_STACK_SIZE + 32);
+			bool r10 = j->saves[i] & FN_R10;
+			if (r10) {
+				EMIT1(0x55);                                    /* push rbp */
+				EMIT3(0x48, 0x89, 0xe5);                        /* mov rbp, rsp */
+				EMIT3(0x48, 0x81, 0xec);                        /* sub rsp, 544 */
+				emit4(j, BPFX_STACK_SIZE + 32);
+			} else { /* same frame size, but rbp (r10) is never read */
+				EMIT3(0x48, 0x81, 0xec);                        /* sub rsp, 552 */
+				emit4(j, 8 + BPFX_STACK_SIZE + 32);
+			}
 			for (int k = 0; k < 4; k++)
 				if (j->saves[i] & (1u << k)) /* mov [rsp+slot], r(6+k) */
 					emit_mem(j, EF_W, 0x89, saved_regs[k], RSP, save_slot(k));
-			emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(frame_low)); /* cmp rsp, [r12+frame_low] */
-			EMIT2(0x73, 5);                         /* jae +5 (a frame used before) */
-			EMIT1(0xe8);                            /* call zero_frame */
-			emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
+			if (r10) {
+				emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(frame_low)); /* cmp rsp, [r12+frame_low] */
+				EMIT2(0x73, 5);                 /* jae +5 (a frame used before) */
+				EMIT1(0xe8);                    /* call zero_frame */
+				emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
+			}
 		}
 		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;

@@ -975,6 +975,20 @@ static void test_calls(void)
 		CHECK(diff_run(&pr, mem, 8, 0, NULL));
 		prog_free(&pr);
 	}
+	/* a function without r10 between two with stacks keeps the caller's r10 */
+	{
+		struct bpfx_insn p[] = {
+			ST(BPFX_SZ_DW, 10, -8, 5), CALL_LOCAL(3), LDX(BPFX_SZ_DW, 1, 10, -8),
+			ALU64_REG(0x00, 0, 1), EXIT(),
+			/* f: */ CALL_LOCAL(2), ALU64_IMM(0x00, 0, 1), EXIT(),
+			/* g: */ ST(BPFX_SZ_DW, 10, -8, 100), LDX(BPFX_SZ_DW, 0, 10, -8), EXIT(),
+		};
+		CHECK(prog_load(&pr, p, sizeof(p) / sizeof(p[0]), NULL) == 0);
+		CHECK_EQ_U64(run_t(&pr, &t, NULL, 0), 106);
+		uint8_t mem[8] = {0};
+		CHECK(diff_run(&pr, mem, 8, 0, NULL));
+		prog_free(&pr);
+	}
 	/* recursion: depth n is fine up to the limit; one more fails */
 	for (uint32_t maxd = 1; maxd <= 10; maxd += 3) {
 		for (int extra = 0; extra < 2; extra++) {
