@@ -28,6 +28,7 @@
 #define MAX_VAR_OFF (1ll << 29)
 #define MAX_STATES_PER_INSN 64
 #define MAX_PENDING 8192
+#define MAX_STATES_KEPT 16384 /* stored states, all instructions together */
 #define TRAIL_CHUNK 4096
 
 static const char *const vt_names[VT__COUNT] = {"uninit", "scalar",  "ctx",       "stack", "pkt", "pkt_end",
@@ -1774,7 +1775,7 @@ static int visit(struct venv *e, struct vstate *st)
 	 * enough to reach a state that covers every iteration. */
 	if (loop_head)
 		widen_state(st, loop_head->st);
-	if (e->nvisited[pc] >= MAX_STATES_PER_INSN)
+	if (e->nvisited[pc] >= MAX_STATES_PER_INSN || e->stats.states_kept >= MAX_STATES_KEPT)
 		return 0;
 	struct vrec *rec = malloc(sizeof(*rec));
 	struct vstate *copy = rec ? state_copy(e, st) : NULL;

@@ -29,7 +29,9 @@ static int pick(int n)
 	return (int)(rnd() % (uint64_t)n);
 }
 
-static const uint8_t scal[4] = {0, 3, 4, 8};  /* number registers */
+static const uint8_t scal_all[4] = {0, 3, 4, 8}; /* number registers */
+static const uint8_t *scal = scal_all;
+static int nscal = 4;
 static const uint8_t alu_ops[] = {0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xc0};
 static const uint8_t jmp_ops[] = {0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0};
 static const uint8_t sizes[] = {0x00, 0x08, 0x10, 0x18}; /* W H B DW */
@@ -41,9 +43,14 @@ static const uint8_t sizes[] = {0x00, 0x08, 0x10, 0x18}; /* W H B DW */
 static void gen(struct bpfx_insn *p, int *n, int body)
 {
 	int i = *n;
-	uint8_t d = scal[pick(4)], s = scal[pick(4)];
+	uint8_t d = scal[pick(nscal)], s = scal[pick(nscal)];
 	int szi = pick(4);
-	switch (pick(12)) {
+	switch (pick(nscal == 4 ? 12 : 13)) {
+	case 12: /* loop mode: access indexed by the loop counter r8 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, 8, 0, 0);
+		p[i++] = INSN(0x71, d, 5, (int16_t)pick(4), 0);
+		break;
 	case 0: { /* ALU64/32 with an immediate */
 		uint8_t op = alu_ops[pick(sizeof(alu_ops))];
 		int is64 = pick(2);
@@ -161,7 +168,7 @@ static int make_prog(struct bpfx_insn *p)
 	p[n++] = INSN(0xbf, 9, 6, 0, 0);
 	p[n++] = INSN(0x0f, 9, 7, 0, 0); /* r9 = end */
 	for (int k = 0; k < 4; k++)
-		p[n++] = INSN(0xb7, scal[k], 0, 0, k);
+		p[n++] = INSN(0xb7, scal_all[k], 0, 0, k);
 	for (int k = 1; k <= 24; k++)
 		p[n++] = INSN(0x7a, 10, 0, (int16_t)(-8 * k), 0); /* *(u64 *)(r10 - 8k) = 0 */
 	int body = n + 8 + pick(40);
@@ -176,6 +183,42 @@ static int make_prog(struct bpfx_insn *p)
 	return n;
 }
 
+/* A program with a counted loop (r8 from 0 to a bound) around a random
+ * body whose jumps stay inside it; an optional length check before it. */
+static int make_loop_prog(struct bpfx_insn *p)
+{
+	static const uint8_t loop_scal[3] = {0, 3, 4};
+	int n = 0, bound = 1 + pick(12);
+	p[n++] = INSN(0xbf, 6, 1, 0, 0);
+	p[n++] = INSN(0xbf, 7, 2, 0, 0);
+	p[n++] = INSN(0xbf, 9, 6, 0, 0);
+	p[n++] = INSN(0x0f, 9, 7, 0, 0);
+	for (int k = 0; k < 4; k++)
+		p[n++] = INSN(0xb7, scal_all[k], 0, 0, 0);
+	for (int k = 1; k <= 24; k++)
+		p[n++] = INSN(0x7a, 10, 0, (int16_t)(-8 * k), 0);
+	int guard = pick(3);
+	if (guard) /* if r7 < bound + 3 (+/- 1) goto exit */
+		p[n++] = INSN(0xa5, 7, 0, 0, bound + 3 + (guard == 1 ? 0 : pick(3) - 1)); /* offset patched below */
+	int guard_at = guard ? n - 1 : -1;
+	int head = n;
+	int body = n + 4 + pick(16);
+	scal = loop_scal;
+	nscal = 3;
+	while (n < body - 4)
+		gen(p, &n, body);
+	scal = scal_all;
+	nscal = 4;
+	while (n < body)
+		p[n++] = INSN(0x07, 0, 0, 0, 1);
+	p[n++] = INSN(0x07, 8, 0, 0, 1);                                    /* r8 += 1 */
+	p[n++] = INSN(0xa5, 8, 0, (int16_t)(head - (n + 1)), bound);         /* if r8 < bound goto head */
+	p[n++] = INSN(0x95, 0, 0, 0, 0);
+	if (guard_at >= 0)
+		p[guard_at].off = (int16_t)(n - 1 - (guard_at + 1));
+	return n;
+}
+
 int main(void)
 {
 	bpfx_platform *plat = NULL;
@@ -186,11 +229,12 @@ int main(void)
 	if (!plat || !vm)
 		return check_summary("test_verifier_fuzz");
 	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 28, 31, 32, 40};
-	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0;
+	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0, loops_accepted = 0;
 	uint8_t buf[64];
-	for (int it = 0; it < 12000; it++) {
+	for (int it = 0; it < 8000; it++) {
 		struct bpfx_insn p[MAXN + 8];
-		int n = make_prog(p);
+		int loop = it % 2;
+		int n = loop ? make_loop_prog(p) : make_prog(p);
 		struct bpfx_verify_opts vo = {.sz = sizeof(vo), .max_insns = 200000};
 		struct bpfx_report *r = NULL;
 		int err = bpfx_verify(plat, p, (size_t)n, &vo, &r);
@@ -208,6 +252,7 @@ int main(void)
 		}
 		bpfx_report_free(r);
 		accepted++;
+		loops_accepted += loop;
 		bpfx_prog *prog = NULL;
 		struct bpfx_load_opts lo = {.sz = sizeof(lo)};
 		if (bpfx_prog_load(vm, p, (size_t)n, &lo, &prog)) {
@@ -239,7 +284,9 @@ int main(void)
 		}
 		bpfx_prog_destroy(prog);
 	}
-	printf("fuzz: %ld accepted (%ld runs), %ld rejected, %ld invalid\n", accepted, runs, rejected, bad_insn);
+	printf("fuzz: %ld accepted (%ld with loops; %ld runs), %ld rejected, %ld invalid\n", accepted, loops_accepted,
+	       runs, rejected, bad_insn);
+	CHECK(loops_accepted > 300);
 	CHECK(unsound == 0);
 	CHECK(accepted > 1000);
 	CHECK(rejected > 1000);
