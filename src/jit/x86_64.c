@@ -107,6 +107,9 @@ struct jit {
 	uint8_t *is_entry;
 	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
+	uint16_t *live_out; /* per slot: BPF registers live after it; NULL: unknown */
+	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
+	int mem_scale;
 	uint32_t common[EX__COUNT];
 	uint32_t tramp_ret, unwind, zero_frame;
 	uint32_t stub_start; /* previous pass */
@@ -184,7 +187,9 @@ static void emit_op(struct jit *j, int fl, unsigned opc, int reg, int rm, int32_
 		EMIT1(0xf0);
 	if (fl & EF_66)
 		EMIT1(0x66);
-	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+	int idx = (fl & EF_MEM) ? j->mem_index : -1;
+	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0) |
+		      (idx >= 8 ? 2 : 0);
 	/* Without REX, byte registers 4..7 are ah..bh instead of spl..dil. */
 	bool force = ((fl & EF_BRM) && !(fl & EF_MEM) && rm >= 4 && rm < 8) ||
 		     ((fl & EF_BREG) && reg >= 4 && reg < 8);
@@ -199,9 +204,14 @@ static void emit_op(struct jit *j, int fl, unsigned opc, int reg, int rm, int32_
 	}
 	/* [rbp]/[r13] have no disp-less form; [rsp]/[r12] need a SIB byte. */
 	int mod = (disp == 0 && (rm & 7) != 5) ? 0 : is_imm8(disp) ? 1 : 2;
-	EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
-	if ((rm & 7) == 4)
-		EMIT1(0x24);
+	if (idx >= 0) { /* [rm + idx << scale + disp] */
+		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+		EMIT1((uint8_t)((j->mem_scale << 6) | ((idx & 7) << 3) | (rm & 7)));
+	} else {
+		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
+		if ((rm & 7) == 4)
+			EMIT1(0x24);
+	}
 	if (mod == 1)
 		EMIT1((uint8_t)disp);
 	else if (mod == 2)
@@ -1165,6 +1175,188 @@ static bool emit_pair(struct jit *j, size_t i)
 	return false;
 }
 
+/* ---- register liveness and address folding ------------------------------- */
+
+#define R_ARGS 0x3eu  /* r1..r5 */
+
+/* Registers instruction i reads (*use) and writes (*def). */
+static void use_def(const struct jit *j, size_t i, uint16_t *use, uint16_t *def)
+{
+	const struct bpfx_insn *x = &j->insns[i];
+	const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
+	uint16_t u = 0, d = 0;
+	if (o->dst == BPFX_USE_READ || o->dst == BPFX_USE_RW)
+		u |= 1u << x->dst;
+	if (o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW)
+		d |= 1u << x->dst;
+	if (o->src == BPFX_USE_READ || o->src == BPFX_USE_RW)
+		u |= 1u << x->src;
+	if (o->src == BPFX_USE_RW)
+		d |= 1u << x->src;
+	switch (j->ops[i]) {
+	case BPFX_OP_ATOMIC32_CMPXCHG: case BPFX_OP_ATOMIC64_CMPXCHG:
+		u |= 1, d |= 1;
+		break;
+	case BPFX_OP_EXIT:
+		u |= 1;
+		break;
+	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX:
+		u |= R_ARGS, d |= 1;
+		break;
+	case BPFX_OP_CALL_LOCAL: /* the callee may read anything (trusted code) */
+		u |= 0x7ff, d |= 1;
+		break;
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		d |= 1;
+		break;
+	default:
+		break;
+	}
+	*use = u;
+	*def = d;
+}
+
+/* Backward dataflow to a fixed point. Leaves live_out NULL (no folding) if
+ * the program has gotox or does not settle quickly. */
+static void compute_liveness(struct jit *j)
+{
+	size_t n = j->count;
+	uint16_t *in = calloc(n + 1, sizeof(uint16_t));
+	uint16_t *out = calloc(n, sizeof(uint16_t));
+	if (!in || !out || !j->is_target)
+		goto fail;
+	for (int iter = 0; iter < 64; iter++) {
+		bool changed = false;
+		for (size_t i = n; i-- > 0;) {
+			if (j->ops[i] < 0)
+				continue;
+			const struct bpfx_insn *x = &j->insns[i];
+			const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
+			size_t next = i + (o->fmt == BPFX_FMT_LDDW ? 2 : 1);
+			uint16_t lo = 0, use, def;
+			int64_t t = -1;
+			if (o->off == BPFX_USE_JMP)
+				t = (int64_t)i + 1 + x->off;
+			else if (o->imm == BPFX_USE_JMP)
+				t = (int64_t)i + 1 + x->imm;
+			if (t >= 0)
+				lo |= in[t];
+			if (j->ops[i] != BPFX_OP_EXIT && j->ops[i] != BPFX_OP_JA && j->ops[i] != BPFX_OP_JA32 &&
+			    next < n)
+				lo |= in[next];
+			use_def(j, i, &use, &def);
+			uint16_t li = (uint16_t)(use | (lo & ~def));
+			if (li != in[i] || lo != out[i])
+				changed = true;
+			in[i] = li;
+			out[i] = lo;
+		}
+		if (!changed) {
+			free(in);
+			j->live_out = out;
+			return;
+		}
+	}
+fail:
+	free(in);
+	free(out);
+}
+
+static bool is_mem_op(enum bpfx_op op)
+{
+	switch (op) {
+	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w: case BPFX_OP_LDX_dw:
+	case BPFX_OP_LDXS_b: case BPFX_OP_LDXS_h: case BPFX_OP_LDXS_w:
+	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
+	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Folds an address computation into the memory operand of the load/store
+ * that uses it, when the temporaries it writes are dead afterwards:
+ *   c = b; c += a;               mem [c + off]  -> mem [b + a + off]
+ *   a = x; a <<= k; c = b; c += a; mem [c + off]  -> mem [b + x*2^k + off]
+ *   a = x; a <<= k; a += b;        mem [a + off]  -> mem [b + x*2^k + off]
+ *   a <<= k; c = b; c += a;        mem [c + off]  -> mem [b + a*2^k + off]
+ * (k = 1..3). Returns the number of instructions consumed, or 0.
+ */
+static size_t emit_folded_mem(struct jit *j, size_t i)
+{
+	if (!j->live_out)
+		return 0;
+	size_t n = j->count;
+#define OPAT(k) (i + (k) < n && j->ops[i + (k)] >= 0 && ((k) == 0 || !j->is_target[i + (k)]))
+#define OP(k) ((enum bpfx_op)j->ops[i + (k)])
+#define X(k) (&j->insns[i + (k)])
+	int base, index, scale = 0, addr;
+	uint16_t temps;
+	size_t len;
+	if (OPAT(0) && OPAT(1) && OPAT(2) && OP(0) == BPFX_OP_MOV64_X && OP(1) == BPFX_OP_ADD64_X &&
+	    is_mem_op(OP(2))) {
+		int c = X(0)->dst, b = X(0)->src, a = X(1)->src;
+		if (c == b || X(1)->dst != c || a == c)
+			return 0;
+		base = b, index = a, addr = c, temps = (uint16_t)(1u << c), len = 3;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OPAT(4) && OP(0) == BPFX_OP_MOV64_X &&
+		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_MOV64_X && OP(3) == BPFX_OP_ADD64_X &&
+		   is_mem_op(OP(4))) {
+		int a = X(0)->dst, x = X(0)->src, c = X(2)->dst, b = X(2)->src;
+		if (a == x || x == c || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || c == b || c == a ||
+		    b == a || X(3)->dst != c || X(3)->src != a)
+			return 0;
+		base = b, index = x, scale = X(1)->imm, addr = c;
+		temps = (uint16_t)(1u << a | 1u << c), len = 5;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_MOV64_X &&
+		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
+		int a = X(0)->dst, x = X(0)->src, b = X(2)->src;
+		if (a == x || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || X(2)->dst != a || b == a)
+			return 0;
+		base = b, index = x, scale = X(1)->imm, addr = a, temps = (uint16_t)(1u << a), len = 4;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_LSH64_K &&
+		   OP(1) == BPFX_OP_MOV64_X && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
+		int a = X(0)->dst, c = X(1)->dst, b = X(1)->src;
+		if (X(0)->imm < 1 || X(0)->imm > 3 || c == b || c == a || b == a || X(2)->dst != c ||
+		    X(2)->src != a)
+			return 0;
+		base = b, index = a, scale = X(0)->imm, addr = c;
+		temps = (uint16_t)(1u << a | 1u << c), len = 4;
+	} else {
+		return 0;
+	}
+	/* the memory instruction must use the computed address as its base */
+	const struct bpfx_insn *m = X(len - 1);
+	uint8_t fmt = bpfx_op_table[OP(len - 1)].fmt;
+	bool load = fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX;
+	if ((load ? m->src : m->dst) != addr)
+		return 0;
+	if (fmt == BPFX_FMT_STX && (temps >> m->src) & 1)
+		return 0; /* stores a temporary */
+	uint16_t after = j->live_out[i + len - 1];
+	if (load)
+		after &= (uint16_t)~(1u << m->dst); /* the load redefines its dst */
+	if (after & temps)
+		return 0;
+	int size = bpfx_code_size(m->code);
+	j->mem_index = reg_map[index];
+	j->mem_scale = scale;
+	if (load)
+		emit_load(j, size, fmt == BPFX_FMT_LDXSX, reg_map[m->dst], reg_map[base], m->off);
+	else if (fmt == BPFX_FMT_ST)
+		emit_store_imm(j, size, reg_map[base], m->off, m->imm);
+	else
+		emit_store_reg(j, size, reg_map[base], m->off, reg_map[m->src]);
+	j->mem_index = -1;
+	return len;
+#undef OPAT
+#undef OP
+#undef X
+}
+
 static bool falls_through(const struct jit *j, size_t i)
 {
 	if (j->ops[i] < 0)
@@ -1269,8 +1461,15 @@ static bool jit_pass(struct jit *j)
 		j->addrs[i] = (uint32_t)j->len;
 		if (j->ops[i] < 0)
 			continue; /* second slot of an lddw: no code */
-		size_t start = j->len;
-		if (emit_pair(j, i)) {
+		size_t start = j->len, folded = emit_folded_mem(j, i);
+		if (folded) {
+			for (size_t k = 1; k < folded; k++) {
+				if (j->addrs[i + k] != (uint32_t)j->len)
+					same = false;
+				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
+			}
+			i += folded - 1;
+		} else if (emit_pair(j, i)) {
 			i++;
 			if (j->addrs[i] != (uint32_t)j->len)
 				same = false;
@@ -1338,6 +1537,7 @@ static void jit_cleanup(struct jit *j)
 	free(j->buf);
 	free(j->is_entry);
 	free(j->is_target);
+	free(j->live_out);
 	free(j->saves);
 	free(j->stubs);
 }
@@ -1465,6 +1665,8 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	for (size_t i = 0; i <= count; i++)
 		j->addrs[i] = (uint32_t)(1024 + i * 64);
 	j->stub_start = (uint32_t)(1024 + count * 64 + nentries * ENTRY_BYTES);
+	j->mem_index = -1;
+	compute_liveness(j);
 	bool settled = false;
 	int pass;
 	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {

@@ -499,6 +499,15 @@ static void classify_ops(void)
 	}
 }
 
+static int op_id(const char *id)
+{
+	for (int k = 0; k < BPFX_OP__COUNT; k++)
+		if (!strcmp(bpfx_op_table[k].id, id))
+			return k;
+	fprintf(stderr, "no op %s\n", id);
+	exit(1);
+}
+
 /* An instruction from a table row with the given fields (selector filled in). */
 static struct bpfx_insn from_row(int k, int dst, int src, int16_t off, int32_t imm)
 {
@@ -514,7 +523,7 @@ static struct bpfx_insn from_row(int k, int dst, int src, int16_t off, int32_t i
 	return x;
 }
 
-#define MAXP 400
+#define MAXP 800
 
 /*
  * A random program: r9 = ctx; r0..r8 = random values; 8 stack slots
@@ -524,7 +533,7 @@ static struct bpfx_insn from_row(int k, int dst, int src, int16_t off, int32_t i
 static size_t gen_program(struct bpfx_insn *p, int n)
 {
 	size_t len = 0;
-	size_t item_start[128];
+	size_t item_start[160];
 	p[len++] = MOV64_REG(9, 1);
 	for (int r = 0; r <= 8; r++) {
 		uint64_t v = rnd_value();
@@ -537,7 +546,7 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 	int jumps[128], njumps = 0, jump_skip[128];
 	for (int it = 0; it < n; it++) {
 		item_start[it] = len;
-		int kind = (int)(rnd() % 13);
+		int kind = (int)(rnd() % 15);
 		int dst = (int)(rnd() % 9), src = (int)(rnd() % 10);
 		if (kind < 6) {
 			int k = alu_ops[rnd() % nalu];
@@ -570,6 +579,66 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 					    (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
 			uint8_t mc = movs[rnd() % 4];
 			p[len++] = INSN(mc, dst, (mc & 8) ? src : 0, 0, (mc & 8) ? 0 : rnd_imm());
+		} else if (kind >= 13) {
+			/* an address computed into temporaries, then a load or store
+			 * through it, then the temporaries overwritten (the JIT folds
+			 * it into one x86 memory operand) */
+			int rr[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+			for (int q = 8; q > 0; q--) {
+				int w = (int)(rnd() % (uint64_t)(q + 1)), tmp = rr[q];
+				rr[q] = rr[w], rr[w] = tmp;
+			}
+			int a = rr[0], c = rr[1], x = rr[2], form = (int)(rnd() % 4), k = form ? 1 + (int)(rnd() % 3) : 0;
+			static const char *const mems[] = {"LDX_b", "LDX_h", "LDX_w", "LDX_dw", "LDXS_b", "LDXS_h",
+							   "LDXS_w", "ST_b", "ST_h", "ST_w", "ST_dw", "STX_b",
+							   "STX_h", "STX_w", "STX_dw"};
+			int mk = op_id(mems[rnd() % 15]);
+			const struct bpfx_op_desc *o = &bpfx_op_table[mk];
+			int sz = bpfx_code_size(o->code);
+			int64_t nn = 1 + (int64_t)(rnd() % (uint64_t)(56 >> k));
+			int64_t target = -(int64_t)sz * (1 + (int64_t)(rnd() % (uint64_t)(64 / sz)));
+			int16_t off = (int16_t)(target + (nn << k));
+			int addr;
+			switch (form) {
+			case 0: /* c = r10; c += a */
+				p[len++] = MOV64_IMM(a, (int32_t)-nn);
+				p[len++] = MOV64_REG(c, 10);
+				p[len++] = ALU64_REG(0x00, c, a);
+				addr = c;
+				break;
+			case 1: /* a = x; a <<= k; c = r10; c += a */
+				p[len++] = MOV64_IMM(x, (int32_t)-nn);
+				p[len++] = MOV64_REG(a, x);
+				p[len++] = ALU64_IMM(0x60, a, k);
+				p[len++] = MOV64_REG(c, 10);
+				p[len++] = ALU64_REG(0x00, c, a);
+				addr = c;
+				break;
+			case 2: /* a = x; a <<= k; a += r10 */
+				p[len++] = MOV64_IMM(x, (int32_t)-nn);
+				p[len++] = MOV64_REG(a, x);
+				p[len++] = ALU64_IMM(0x60, a, k);
+				p[len++] = ALU64_REG(0x00, a, 10);
+				addr = a;
+				break;
+			default: /* a <<= k; c = r10; c += a */
+				p[len++] = MOV64_IMM(a, (int32_t)-nn);
+				p[len++] = ALU64_IMM(0x60, a, k);
+				p[len++] = MOV64_REG(c, 10);
+				p[len++] = ALU64_REG(0x00, c, a);
+				addr = c;
+				break;
+			}
+			if (o->fmt == BPFX_FMT_LDX || o->fmt == BPFX_FMT_LDXSX)
+				p[len++] = from_row(mk, (int)(rnd() % 9), addr, off, 0);
+			else
+				p[len++] = from_row(mk, addr, o->fmt == BPFX_FMT_ST ? 0 : rr[3 + (int)(rnd() % 6)], off, rnd_imm());
+			/* the address register holds a stack address (which differs
+			 * between the engines): it always dies; the others usually */
+			if (rnd() % 8 || addr == a)
+				p[len++] = MOV64_IMM(a, rnd_imm());
+			if (addr == c)
+				p[len++] = MOV64_IMM(c, rnd_imm());
 		} else if (kind == 11) {
 			/* if <cond> goto +1; goto L (the JIT makes it one inverted jcc) */
 			int k = jcc_ops[rnd() % njcc];
@@ -657,14 +726,6 @@ static uint64_t binop(int k, int dst, int src, uint64_t a, uint64_t b, uint32_t 
 	return r0;
 }
 
-static int op_id(const char *id)
-{
-	for (int k = 0; k < BPFX_OP__COUNT; k++)
-		if (!strcmp(bpfx_op_table[k].id, id))
-			return k;
-	fprintf(stderr, "no op %s\n", id);
-	exit(1);
-}
 
 static void test_edges(void)
 {
