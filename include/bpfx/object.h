@@ -97,6 +97,13 @@ struct bpfx_object_extern_info {
 	const char *name;
 	int is_func;               /* 1: called; 0: a variable whose address is loaded */
 	int weak;                  /* STB_WEAK: may stay unresolved */
+	/* Kconfig values (`extern ... __kconfig`, BTF DATASEC ".kconfig") live
+	 * in the ".kconfig" data map, which the host fills: code loads them as
+	 * lddw src BPFX_LDDW_MAP_VALUE_IDX like other global data. For those,
+	 * `map` is that map's index and `offset`/`size` their place in it;
+	 * otherwise map is BPFX_NO_MAP. */
+	size_t map;
+	uint32_t offset, size;
 };
 
 BPFX_API size_t bpfx_object_extern_count(const bpfx_object *obj);

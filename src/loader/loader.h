@@ -136,6 +136,14 @@ struct ldr_map {
 struct ldr_extern {
 	const char *name;
 	bool is_func, weak;
+	size_t kcfg;              /* index in obj->kcfg, or SIZE_MAX */
+};
+
+/* A kconfig extern's place in the ".kconfig" map (laid out like libbpf:
+ * larger alignment first, then by name). */
+struct ldr_kcfg {
+	const char *name;
+	uint32_t offset, size, align;
 };
 
 struct bpfx_object {
@@ -165,6 +173,9 @@ struct bpfx_object {
 	size_t nmaps;
 	struct ldr_extern *externs;
 	size_t nexterns;
+	struct ldr_kcfg *kcfg;
+	size_t nkcfg;
+	size_t kcfg_map;          /* BPFX_NO_MAP when the object has no kconfig externs */
 
 	char license[128];
 	uint32_t kern_version;

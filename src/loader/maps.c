@@ -425,6 +425,77 @@ static int data_maps(struct bpfx_object *obj, size_t *cap)
 	return 0;
 }
 
+static int cmp_kcfg(const void *a, const void *b)
+{
+	const struct ldr_kcfg *x = a, *y = b;
+	if (x->align != y->align)
+		return x->align > y->align ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Kconfig externs: BTF DATASEC ".kconfig" lists them; they get a read-only
+ * data map the host fills before running. */
+static int kconfig_map(struct bpfx_object *obj, size_t *cap)
+{
+	const struct bpfx_diag *d = &obj->diag;
+	obj->kcfg_map = BPFX_NO_MAP;
+	if (!obj->btf)
+		return 0;
+	const struct btf_type *ds = NULL;
+	for (uint32_t id = 1; id < btf__type_cnt(obj->btf); id++) {
+		const struct btf_type *t = btf__type_by_id(obj->btf, id);
+		const char *tn = t && btf_is_datasec(t) ? btf__name_by_offset(obj->btf, t->name_off) : NULL;
+		if (tn && !strcmp(tn, ".kconfig")) {
+			ds = t;
+			break;
+		}
+	}
+	if (!ds || !btf_vlen(ds))
+		return 0;
+	obj->kcfg = calloc(btf_vlen(ds), sizeof(*obj->kcfg));
+	if (!obj->kcfg)
+		return bpfx_fail(d, BPFX_E_NOMEM, "out of memory");
+	const struct btf_var_secinfo *vs = btf_var_secinfos(ds);
+	for (unsigned i = 0; i < btf_vlen(ds); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(obj->btf, vs->type);
+		const char *name = var && btf_is_var(var) ? btf__name_by_offset(obj->btf, var->name_off)
+							  : NULL;
+		long long sz = name ? btf__resolve_size(obj->btf, var->type) : -1;
+		int al = name ? btf__align_of(obj->btf, var->type) : -1;
+		if (!name || !name[0] || sz <= 0 || sz > 4096 || al <= 0 || al > 8)
+			return bpfx_fail(d, BPFX_E_BTF,
+					 "%s: DATASEC '.kconfig' entry %u is not a variable of a known "
+					 "size (1..4096 bytes) and alignment",
+					 obj->name, i);
+		obj->kcfg[obj->nkcfg++] = (struct ldr_kcfg){.name = name, .size = (uint32_t)sz,
+							   .align = (uint32_t)al};
+	}
+	qsort(obj->kcfg, obj->nkcfg, sizeof(*obj->kcfg), cmp_kcfg);
+	uint32_t off = 0;
+	for (size_t i = 0; i < obj->nkcfg; i++) {
+		off = (off + obj->kcfg[i].align - 1) / obj->kcfg[i].align * obj->kcfg[i].align;
+		obj->kcfg[i].offset = off;
+		off += obj->kcfg[i].size;
+	}
+	struct ldr_map *m;
+	int err = add_map(obj, cap, &m);
+	if (err)
+		return err;
+	m->info.name = ".kconfig";
+	m->info.section = ".kconfig";
+	m->info.origin = BPFX_MAP_DATA;
+	set_type(m, 2);
+	m->info.key_size = 4;
+	m->info.value_size = (off + 7) / 8 * 8;
+	m->info.max_entries = 1;
+	m->info.readonly = 1;
+	m->info.data_size = m->info.value_size;
+	m->sec = 0;
+	m->sec_off = UINT64_MAX;
+	obj->kcfg_map = obj->nmaps - 1;
+	return 0;
+}
+
 int ldr_maps_collect(struct bpfx_object *obj)
 {
 	size_t cap = 0;
@@ -436,7 +507,9 @@ int ldr_maps_collect(struct bpfx_object *obj)
 		return err;
 	if (obj->btf_maps_sec && (err = btf_maps(obj, &cap)))
 		return err;
-	return data_maps(obj, &cap);
+	if ((err = data_maps(obj, &cap)))
+		return err;
+	return kconfig_map(obj, &cap);
 }
 
 size_t ldr_map_at(const struct bpfx_object *obj, size_t sec, uint64_t off)
@@ -453,6 +526,8 @@ void ldr_maps_free(struct bpfx_object *obj)
 	for (size_t i = 0; i < obj->nmaps; i++)
 		free(obj->maps[i].owned_name);
 	free(obj->maps);
+	free(obj->kcfg);
+	obj->kcfg = NULL;
 	obj->maps = NULL;
 	obj->nmaps = 0;
 }

@@ -187,7 +187,10 @@ static int add_extern(struct bpfx_object *obj, size_t sym, bool is_func, size_t 
 	if (err)
 		return err;
 	obj->externs[obj->nexterns] = (struct ldr_extern){.name = s->name, .is_func = is_func,
-							  .weak = s->bind == STB_WEAK};
+							  .weak = s->bind == STB_WEAK, .kcfg = SIZE_MAX};
+	for (size_t k = 0; !is_func && k < obj->nkcfg; k++)
+		if (!strcmp(obj->kcfg[k].name, s->name))
+			obj->externs[obj->nexterns].kcfg = k;
 	*index = obj->nexterns++;
 	return 0;
 }
@@ -280,7 +283,19 @@ static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const
 	if (sym->shndx == SHN_UNDEF) {
 		out->kind = LDR_RELOC_EXTERN_VAR;
 		out->offset = insn->imm + r->addend;
-		return add_extern(obj, r->sym, false, &out->index);
+		int err = add_extern(obj, r->sym, false, &out->index);
+		size_t k = err ? SIZE_MAX : obj->externs[out->index].kcfg;
+		if (k != SIZE_MAX) {
+			/* a kconfig value: global data in the .kconfig map */
+			int64_t off = (int64_t)obj->kcfg[k].offset + out->offset;
+			if (out->offset < 0 || out->offset >= obj->kcfg[k].size)
+				return RFAIL("offset %lld is outside kconfig extern '%s' (%u bytes)",
+					     (long long)out->offset, obj->kcfg[k].name, obj->kcfg[k].size);
+			out->kind = LDR_RELOC_DATA;
+			out->index = obj->kcfg_map;
+			out->offset = off;
+		}
+		return err;
 	}
 	if (sym->shndx >= obj->nsecs)
 		return RFAIL("symbol is in special section 0x%x (an uninitialized global? give it a "
@@ -850,6 +865,10 @@ int bpfx_object_extern(const bpfx_object *obj, size_t index, struct bpfx_object_
 	info->name = obj->externs[index].name;
 	info->is_func = obj->externs[index].is_func;
 	info->weak = obj->externs[index].weak;
+	size_t k = obj->externs[index].kcfg;
+	info->map = k == SIZE_MAX ? BPFX_NO_MAP : obj->kcfg_map;
+	info->offset = k == SIZE_MAX ? 0 : obj->kcfg[k].offset;
+	info->size = k == SIZE_MAX ? 0 : obj->kcfg[k].size;
 	return 0;
 }
 

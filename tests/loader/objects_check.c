@@ -317,7 +317,7 @@ static void test_externs(const char *cc)
 	CHECK(o != NULL);
 	if (!o)
 		return;
-	CHECK_EQ_U64(bpfx_object_extern_count(o), 2);
+	CHECK_EQ_U64(bpfx_object_extern_count(o), 4);
 	size_t kf = SIZE_MAX, kv = SIZE_MAX;
 	for (size_t i = 0; i < bpfx_object_extern_count(o); i++) {
 		struct bpfx_object_extern_info e;
@@ -336,6 +336,32 @@ static void test_externs(const char *cc)
 			(size_t)p.insns[i].imm == kf;
 	CHECK(call);
 	CHECK(loads(&p, BPFX_LDDW_VAR_ADDR, kv));
+
+	/* kconfig externs: in the read-only, zero-filled ".kconfig" map */
+	size_t km = map_by_name(o, ".kconfig");
+	CHECK(km != BPFX_NO_MAP);
+	struct bpfx_object_map_info m = {0};
+	bpfx_object_map(o, km, &m);
+	CHECK(m.origin == BPFX_MAP_DATA && m.readonly && m.data == NULL && m.value_size >= 5);
+	struct bpfx_object_prog_info pk = prog_by_name(o, "use_kconfig");
+	int seen_ver = 0, seen_sys = 0;
+	for (size_t i = 0; i < bpfx_object_extern_count(o); i++) {
+		struct bpfx_object_extern_info e;
+		bpfx_object_extern(o, i, &e);
+		int *seen = !strcmp(e.name, "LINUX_KERNEL_VERSION") ? &seen_ver
+			    : !strcmp(e.name, "CONFIG_BPF_SYSCALL") ? &seen_sys : NULL;
+		if (!seen)
+			continue;
+		CHECK_EQ_U64(e.map, km);
+		CHECK_EQ_U64(e.size, seen == &seen_ver ? 4 : 1);
+		CHECK(e.offset + e.size <= m.value_size);
+		for (size_t k = 0; k + 1 < pk.insn_count; k++)
+			if (pk.insns[k].code == 0x18 && pk.insns[k].src == BPFX_LDDW_MAP_VALUE_IDX &&
+			    (size_t)pk.insns[k].imm == km && (uint32_t)pk.insns[k + 1].imm == e.offset)
+				*seen = 1;
+	}
+	CHECK(seen_ver && seen_sys);
+	validate_all(o);
 	bpfx_object_close(o);
 }
 

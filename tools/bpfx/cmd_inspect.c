@@ -91,8 +91,11 @@ static void print_json(bpfx_object *obj, const struct bpfx_object_info *oi)
 		bpfx_object_extern(obj, i, &e);
 		printf("%s{\"name\":", i ? "," : "");
 		json_str(stdout, e.name);
-		printf(",\"kind\":\"%s\",\"weak\":%s}", e.is_func ? "func" : "var",
+		printf(",\"kind\":\"%s\",\"weak\":%s", e.is_func ? "func" : e.map != BPFX_NO_MAP ? "kconfig" : "var",
 		       e.weak ? "true" : "false");
+		if (e.map != BPFX_NO_MAP)
+			printf(",\"map\":%zu,\"offset\":%u,\"size\":%u", e.map, e.offset, e.size);
+		printf("}");
 	}
 	printf("]}\n");
 }
@@ -152,8 +155,12 @@ static void print_text(bpfx_object *obj, const struct bpfx_object_info *oi)
 		for (size_t i = 0; i < ne; i++) {
 			struct bpfx_object_extern_info e;
 			bpfx_object_extern(obj, i, &e);
-			printf("  %-3zu %-28s %s%s\n", i, e.name, e.is_func ? "function" : "variable",
+			printf("  %-3zu %-28s %s%s", i, e.name, e.is_func ? "function" : "variable",
 			       e.weak ? ", weak" : "");
+			if (e.map != BPFX_NO_MAP)
+				printf(", kconfig: map #%zu bytes %u..%u", e.map, e.offset,
+				       e.offset + e.size);
+			printf("\n");
 		}
 	}
 }

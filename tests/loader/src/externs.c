@@ -12,3 +12,13 @@ int call_extern(void *ctx)
 }
 
 char _license[] SEC("license") = "GPL";
+
+/* Kconfig values, placed by the host in the ".kconfig" map. */
+extern unsigned int LINUX_KERNEL_VERSION __attribute__((section(".kconfig")));
+extern unsigned char CONFIG_BPF_SYSCALL __attribute__((section(".kconfig"), weak));
+
+SEC("xdp")
+int use_kconfig(struct xdp_md *ctx)
+{
+	return LINUX_KERNEL_VERSION > 0x50000 && CONFIG_BPF_SYSCALL ? 2 : 1;
+}
