@@ -11,7 +11,7 @@ static const char usage[] =
 	"                   [--unpriv] [--max-insns N] [--demo-helpers] [--section S] [--prog NAME]\n"
 	"\n"
 	"Verifies PROG (assembly in either dialect, raw bytecode, hex text, or a program of\n"
-	"an ELF object) and prints the verdict: the rule broken (see docs/verifier-rules.md),\n"
+	"an ELF object, whose maps are described to the verifier) and prints the verdict: the rule broken (see docs/verifier-rules.md),\n"
 	"the instruction, the abstract state involved and the branch decisions that led there.\n"
 	"  --platform P    platform to verify against (default: generic)\n"
 	"  --type NAME     program type of the platform (default: its first)\n"
@@ -21,6 +21,59 @@ static const char usage[] =
 	"  --max-insns N   complexity limit (default 1000000 instructions processed)\n"
 	"  --demo-helpers  make the CLI's demo helpers callable (see bpfx run --help)\n"
 	"Exit status: 0 accepted, 1 rejected, 2 bad input or usage.\n";
+
+/* Map descriptions for the verifier from an ELF object's maps (by index, as
+ * the loader's lddw map_idx references them). */
+static int elf_maps(const char *path, struct bpfx_map_desc **out, size_t *n, bpfx_object **objp)
+{
+	unsigned char magic[4] = {0};
+	FILE *f = fopen(path, "rb");
+	*out = NULL;
+	*n = 0;
+	*objp = NULL;
+	if (!f)
+		return 0; /* cli_load_prog reports unreadable files */
+	size_t got = fread(magic, 1, 4, f);
+	fclose(f);
+	if (got != 4 || memcmp(magic, "\x7f" "ELF", 4))
+		return 0;
+	bpfx_object *obj = NULL;
+	if (bpfx_object_open_file(path, NULL, &obj))
+		return 0;
+	size_t cnt = bpfx_object_map_count(obj);
+	struct bpfx_map_desc *m = cnt ? calloc(cnt, sizeof(*m)) : NULL;
+	if (cnt && !m) {
+		bpfx_object_close(obj);
+		return -1;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		struct bpfx_object_map_info mi;
+		if (bpfx_object_map(obj, i, &mi))
+			continue;
+		m[i].fd = -1;
+		m[i].name = mi.name; /* valid while the object is open */
+		m[i].type = mi.type;
+		m[i].key_size = mi.key_size;
+		m[i].value_size = mi.value_size;
+		m[i].max_entries = mi.max_entries;
+		switch (mi.type) {
+		case 1: case 5: case 9: case 10: case 11: /* hash, per-CPU hash, LRU hashes, LPM trie */
+			m[i].kind = BPFX_MAP_KIND_HASH;
+			break;
+		case 2: case 6: /* array, per-CPU array */
+			m[i].kind = BPFX_MAP_KIND_ARRAY;
+			break;
+		default:
+			m[i].kind = mi.origin == BPFX_MAP_DATA ? BPFX_MAP_KIND_ARRAY : BPFX_MAP_KIND_OTHER;
+		}
+		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
+			m[i].flags |= BPFX_MAP_RDONLY_PROG;
+	}
+	*objp = obj;
+	*out = m;
+	*n = cnt;
+	return 0;
+}
 
 int cmd_verify(int argc, char **argv)
 {
@@ -94,6 +147,15 @@ int cmd_verify(int argc, char **argv)
 		bpfx_platform_destroy(plat);
 		return 2;
 	}
+	struct bpfx_map_desc *maps = NULL;
+	bpfx_object *obj = NULL;
+	if (elf_maps(argv[optind], &maps, &vo.nmaps, &obj)) {
+		fprintf(stderr, "bpfx verify: out of memory\n");
+		cli_prog_free(&p);
+		bpfx_platform_destroy(plat);
+		return 2;
+	}
+	vo.maps = maps;
 	int verbose = 0;
 	vo.log = cli_log;
 	vo.log_user = &verbose;
@@ -116,6 +178,8 @@ int cmd_verify(int argc, char **argv)
 	} else {
 		fprintf(stderr, "bpfx verify: %s: %s\n", argv[optind], bpfx_strerror(err));
 	}
+	free(maps);
+	bpfx_object_close(obj);
 	cli_prog_free(&p);
 	bpfx_platform_destroy(plat);
 	return rc;

@@ -1,0 +1,1 @@
+  r0 = frobnicate
