@@ -51,6 +51,9 @@ static void table_free(struct bpfx_func_table *t)
 		free(t->all[i]->name);
 		free(t->all[i]);
 	}
+	for (size_t i = 0; i < t->nretired; i++)
+		free(t->retired[i]);
+	free(t->retired);
 	free(t->all);
 	free(t->dense);
 }
@@ -104,6 +107,15 @@ static int table_register(const bpfx_vm *vm, struct bpfx_func_table *t, const ch
 		return bpfx_fail(d, BPFX_E_NOMEM, "out of memory registering %s %u", what, id);
 
 	struct bpfx_func *f = (struct bpfx_func *)bpfx_func_lookup(t, id);
+	if (f && f->name) {
+		/* Replacing: the old name stays valid (bpfx_vm_find_func's promise). */
+		char **nr = realloc(t->retired, (t->nretired + 1) * sizeof(*nr));
+		if (!nr)
+			goto nomem;
+		t->retired = nr;
+		t->retired[t->nretired++] = f->name;
+		f->name = NULL;
+	}
 	if (!f) {
 		if (id < BPFX_FUNC_DENSE_MAX && id >= t->ndense) {
 			uint32_t nd = t->ndense ? t->ndense : 64;
@@ -132,7 +144,6 @@ static int table_register(const bpfx_vm *vm, struct bpfx_func_table *t, const ch
 		if (id < t->ndense)
 			t->dense[id] = f;
 	}
-	free(f->name);
 	f->name = copy;
 	if (proto)
 		f->proto = *proto;

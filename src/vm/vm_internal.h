@@ -35,6 +35,8 @@ struct bpfx_func_table {
 	uint32_t ndense;
 	struct bpfx_func **all;       /* every entry, registration order */
 	size_t n, cap;
+	char **retired;               /* names replaced by re-registration (kept valid) */
+	size_t nretired;
 };
 
 struct bpfx_vm {

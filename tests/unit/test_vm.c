@@ -265,6 +265,15 @@ static void test_helpers(void)
 	CHECK(bpfx_vm_find_func(vm, 1, 777, NULL, &fi) == 0 && !strcmp(fi.name, "kadd"));
 	CHECK(bpfx_vm_find_func(vm, 1, 1, NULL, &fi) == BPFX_E_NOENT);
 	CHECK(bpfx_vm_find_func(vm, 0, 0, "nope", &fi) == BPFX_E_NOENT);
+	/* re-registering replaces; names handed out before stay valid */
+	CHECK(bpfx_vm_register_helper(vm, 9, "first", h_add, NULL) == 0);
+	CHECK(bpfx_vm_find_func(vm, 0, 9, NULL, &fi) == 0);
+	const char *old = fi.name;
+	CHECK(bpfx_vm_register_helper(vm, 9, "second", h_stop, NULL) == 0);
+	CHECK(!strcmp(old, "first"));
+	CHECK(bpfx_vm_find_func(vm, 0, 9, NULL, &fi) == 0 && fi.fn == h_stop && !strcmp(fi.name, "second"));
+	CHECK(bpfx_vm_find_func(vm, 0, 0, "first", &fi) == BPFX_E_NOENT);
+	CHECK(bpfx_vm_register_helper(vm, 10, "x", NULL, NULL) == BPFX_E_INVAL);
 
 	for (int e = BPFX_ENGINE_INTERP; e <= BPFX_ENGINE_CHECKED; e++) {
 		struct bpfx_run_result res;
