@@ -106,7 +106,8 @@ static int legacy_maps(struct bpfx_object *obj, size_t *cap, size_t sec)
 	bool iproute2 = rec == 36;
 	for (size_t k = 0; k < n && !err; k++) {
 		const struct ldr_sym *sym = &obj->syms[idx[k].sym];
-		if (sym->value % rec || (k && sym->value == idx[k - 1].value)) {
+		if (sym->value % rec || sym->value > s->size - rec ||
+		    (k && sym->value == idx[k - 1].value)) {
 			err = bpfx_fail(d, BPFX_E_ELF,
 					"%s: map symbol '%s' at offset %llu of section '%s' is not at "
 					"the start of its own %zu-byte record",
@@ -399,7 +400,7 @@ static int data_maps(struct bpfx_object *obj, size_t *cap)
 			continue;
 		if (s->size == 0)
 			continue;
-		if (s->size > UINT32_MAX)
+		if (s->size > INT32_MAX) /* offsets must fit lddw's 32-bit immediate */
 			return bpfx_fail(&obj->diag, BPFX_E_ELF,
 					 "%s: data section '%s' is %llu bytes, more than a map value can "
 					 "hold",
@@ -516,7 +517,7 @@ size_t ldr_map_at(const struct bpfx_object *obj, size_t sec, uint64_t off)
 {
 	for (size_t i = 0; i < obj->nmaps; i++)
 		if (obj->maps[i].sec == sec && obj->maps[i].sec_off == off &&
-		    obj->maps[i].info.origin != BPFX_MAP_DATA)
+		    off != UINT64_MAX && obj->maps[i].info.origin != BPFX_MAP_DATA)
 			return i;
 	return BPFX_NO_MAP;
 }

@@ -283,6 +283,8 @@ static int classify_reloc(struct bpfx_object *obj, size_t sec, size_t idx, const
 	if (sym->shndx == SHN_UNDEF) {
 		out->kind = LDR_RELOC_EXTERN_VAR;
 		out->offset = insn->imm + r->addend;
+		if (out->offset < INT32_MIN || out->offset > INT32_MAX)
+			return RFAIL("addend %lld does not fit an instruction", (long long)out->offset);
 		int err = add_extern(obj, r->sym, false, &out->index);
 		size_t k = err ? SIZE_MAX : obj->externs[out->index].kcfg;
 		if (k != SIZE_MAX) {

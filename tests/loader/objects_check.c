@@ -463,6 +463,19 @@ static void test_corruptions(void)
 	       "name offset");
 	MUTATE(((Elf64_Sym *)(b + sh(b, symtab)->sh_offset))[nsyms - 1].st_value = 1u << 30,
 	       "outside section");
+	size_t mapsym = 0;
+	for (size_t k = 1; k < nsyms; k++)
+		if (((Elf64_Sym *)(base + sh(base, symtab)->sh_offset))[k].st_shndx == maps &&
+		    ELF64_ST_TYPE(((Elf64_Sym *)(base + sh(base, symtab)->sh_offset))[k].st_info) ==
+			    STT_OBJECT)
+			mapsym = k;
+	CHECK(mapsym != 0);
+	MUTATE(({
+		       Elf64_Sym *ms = (Elf64_Sym *)(b + sh(b, symtab)->sh_offset) + mapsym;
+		       ms->st_value = sh(b, maps)->sh_size;
+		       ms->st_size = 0;
+	       }),
+	       "record");
 	MUTATE(((Elf64_Rel *)(b + sh(b, relxdp)->sh_offset))->r_offset += 4,
 	       "instruction boundary");
 	MUTATE(((Elf64_Rel *)(b + sh(b, relxdp)->sh_offset))->r_offset = sh(b, xdp)->sh_size,
