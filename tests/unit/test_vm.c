@@ -328,6 +328,26 @@ static void test_helpers(void)
 		CHECK_EQ_U64(res.r0, 99);
 		bpfx_prog_destroy(p);
 	}
+	/* a fault inside a callback stops the run at the callback's instruction */
+	{
+		struct bpfx_insn cbf[] = {MOV64K(1, 10), LDDW(2, 4, 4, 0), MOV64K(3, 3), CALL(181), EXIT,
+					  /* 6 */ MOV64K(0, 0), LDX(B, 0, 0, 0), EXIT};
+		bpfx_prog *p = load(vm, cbf, N(cbf), 0);
+		struct bpfx_run_result res;
+		log_clear();
+		CHECK(run(p, BPFX_ENGINE_AUTO, NULL, 0, &res) == BPFX_E_MEM_FAULT);
+		CHECK_EQ_U64(res.insn, 7);
+		CHECK_EQ_U64(res.fault_addr, 0);
+		/* and the budget counts the callbacks */
+		struct bpfx_run_opts ro = {.sz = sizeof(ro), .engine = BPFX_ENGINE_CHECKED, .budget = 5};
+		bpfx_prog_destroy(p);
+		p = load(vm, (struct bpfx_insn[]){MOV64K(1, 10), LDDW(2, 4, 4, 0), MOV64K(3, 3), CALL(181), EXIT,
+						  MOV64K(0, 0), EXIT},
+			 8, 0);
+		CHECK(bpfx_prog_run(p, &ro, &res) == BPFX_E_BUDGET);
+		CHECK_EQ_U64(res.budget_used, 5);
+		bpfx_prog_destroy(p);
+	}
 	/* a callback address that is not an instruction start */
 	{
 		struct bpfx_insn bad[] = {MOV64K(1, 1), LDDW(2, 4, 3, 0), ALU64K(ADD, 2, 1), MOV64K(3, 3),
@@ -453,6 +473,15 @@ static void test_engines(void)
 	CHECK_EQ_U64(res.insn, 2);
 	CHECK_EQ_U64(res.fault_len, 4);
 	CHECK_STR_CONTAINS(logbuf, "write of 4 bytes");
+	bpfx_prog_destroy(p);
+
+	/* atomics must be aligned in the checked engine */
+	struct bpfx_insn mis[] = {MOV64K(1, 1), ATOM(W, 10, 1, -6, 0x00), EXIT};
+	p = load(vm, mis, N(mis), 0);
+	log_clear();
+	CHECK(run(p, BPFX_ENGINE_CHECKED, NULL, 0, &res) == BPFX_E_MEM_FAULT);
+	CHECK_EQ_U64(res.insn, 1);
+	CHECK_STR_CONTAINS(logbuf, "misaligned");
 	bpfx_prog_destroy(p);
 
 	/* extra regions from the run options */
