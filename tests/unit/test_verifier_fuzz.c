@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "isa/isa_internal.h"
 
 #define INSN(c, d, s, o, i) ((struct bpfx_insn){.code = (c), .dst = (d), .src = (s), .off = (o), .imm = (i)})
 
@@ -153,8 +154,12 @@ static void gen(struct bpfx_insn *p, int *n, int body)
 			break;
 		p[i++] = INSN(0xbf, d, 7, 0, 0);
 		p[i++] = INSN(0x07, d, 0, 0, (int32_t)(rnd() % 16) - 8);
-		p[i++] = INSN(0x05 | jmp_ops[pick(sizeof(jmp_ops))], d, 0, (int16_t)pick(body - i - 1 < 6 ? body - i - 1 : 6),
-			      pick(20));
+		{
+			int room = body - i - 1; /* the jump sits at i */
+			int16_t off = (int16_t)pick(room < 6 ? room : 6);
+			p[i] = INSN(0x05 | jmp_ops[pick(sizeof(jmp_ops))], d, 0, off, pick(20));
+			i++;
+		}
 		break;
 	}
 	*n = i;
@@ -212,10 +217,54 @@ static int make_loop_prog(struct bpfx_insn *p)
 	while (n < body)
 		p[n++] = INSN(0x07, 0, 0, 0, 1);
 	p[n++] = INSN(0x07, 8, 0, 0, 1);                                    /* r8 += 1 */
-	p[n++] = INSN(0xa5, 8, 0, (int16_t)(head - (n + 1)), bound);         /* if r8 < bound goto head */
+	p[n] = INSN(0xa5, 8, 0, (int16_t)(head - (n + 1)), bound); /* if r8 < bound goto head */
+	n++;
 	p[n++] = INSN(0x95, 0, 0, 0, 0);
 	if (guard_at >= 0)
 		p[guard_at].off = (int16_t)(n - 1 - (guard_at + 1));
+	return n;
+}
+
+/* Chaos: rows of the opcode table with random fields (selectors set), a
+ * random register state, an exit at the end. Most do not validate or are
+ * rejected; none may crash the verifier, and accepted ones must run clean. */
+static int make_chaos_prog(struct bpfx_insn *p)
+{
+	int n = 0, len = 2 + pick(24);
+	while (n < len) {
+		const struct bpfx_op_desc *o = &bpfx_op_table[pick(BPFX_OP__COUNT)];
+		struct bpfx_insn x = {.code = o->code};
+		x.dst = (uint8_t)(pick(3) ? pick(10) : pick(11));
+		x.src = (uint8_t)(pick(3) ? pick(10) : pick(11));
+		x.off = (int16_t)(pick(2) ? pick(16) - 8 : -8 * pick(64));
+		x.imm = pick(2) ? pick(64) - 8 : (int32_t)rnd();
+		if (o->src == BPFX_USE_SEL)
+			x.src = (uint8_t)o->selv;
+		if (o->off == BPFX_USE_SEL)
+			x.off = (int16_t)o->selv;
+		if (o->imm == BPFX_USE_SEL)
+			x.imm = o->selv;
+		if (o->dst == BPFX_USE_ZERO)
+			x.dst = 0;
+		if (o->src == BPFX_USE_ZERO)
+			x.src = 0;
+		if (o->off == BPFX_USE_ZERO)
+			x.off = 0;
+		if (o->imm == BPFX_USE_ZERO)
+			x.imm = 0;
+		if (o->off == BPFX_USE_JMP || o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL) {
+			int16_t rel = (int16_t)pick(len + 2 - n) - (pick(4) == 0 ? n : 0);
+			if (o->off == BPFX_USE_JMP)
+				x.off = rel;
+			else
+				x.imm = rel;
+		}
+		p[n++] = x;
+		if (o->fmt == BPFX_FMT_LDDW)
+			p[n++] = (struct bpfx_insn){.imm = pick(2) ? 0 : (int32_t)rnd()};
+	}
+	p[n++] = INSN(0xb7, 0, 0, 0, 0);
+	p[n++] = INSN(0x95, 0, 0, 0, 0);
 	return n;
 }
 
@@ -231,10 +280,10 @@ int main(void)
 	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 28, 31, 32, 40};
 	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0, loops_accepted = 0;
 	uint8_t buf[64];
-	for (int it = 0; it < 8000; it++) {
+	for (int it = 0; it < 12000; it++) {
 		struct bpfx_insn p[MAXN + 8];
-		int loop = it % 2;
-		int n = loop ? make_loop_prog(p) : make_prog(p);
+		int loop = it % 3 == 1, chaos = it % 3 == 2;
+		int n = chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
 		struct bpfx_verify_opts vo = {.sz = sizeof(vo), .max_insns = 200000};
 		struct bpfx_report *r = NULL;
 		int err = bpfx_verify(plat, p, (size_t)n, &vo, &r);
@@ -287,6 +336,7 @@ int main(void)
 	printf("fuzz: %ld accepted (%ld with loops; %ld runs), %ld rejected, %ld invalid\n", accepted, loops_accepted,
 	       runs, rejected, bad_insn);
 	CHECK(loops_accepted > 300);
+	CHECK(bad_insn > 100);
 	CHECK(unsound == 0);
 	CHECK(accepted > 1000);
 	CHECK(rejected > 1000);
