@@ -281,9 +281,10 @@ int bpfx_map_create(const struct bpfx_map_opts *opts, bpfx_map **out)
 		m->nbuckets = pow2_at_least(n);
 		m->buckets = malloc(sizeof(uint32_t) * m->nbuckets);
 		m->next = malloc(sizeof(uint32_t) * n);
+		m->ebucket = calloc(n, sizeof(uint32_t));
 		m->used = calloc(n, 1);
 		m->ref = calloc(n, 1);
-		if (!m->buckets || !m->next || !m->used || !m->ref)
+		if (!m->buckets || !m->next || !m->ebucket || !m->used || !m->ref)
 			goto nomem;
 		for (uint32_t i = 0; i < m->nbuckets; i++)
 			m->buckets[i] = BPFX_NIL;
@@ -346,6 +347,7 @@ static void map_put(bpfx_map *m)
 	free(m->arena);
 	free(m->buckets);
 	free(m->next);
+	free(m->ebucket);
 	free(m->used);
 	free(m->ref);
 	free(m->slots);
@@ -451,11 +453,11 @@ static bool is_lru(const bpfx_map *m)
 /* Exclusive lock held. Unlinks element i from its bucket and frees it. */
 static void hash_unlink(bpfx_map *m, uint32_t i)
 {
-	uint32_t b = bucket_of(m, elem_key(m, i));
-	uint32_t *pp = &m->buckets[b];
-	while (*pp != i)
+	uint32_t *pp = &m->buckets[m->ebucket[i]];
+	while (*pp != i && *pp != BPFX_NIL)
 		pp = &m->next[*pp];
-	*pp = m->next[i];
+	if (*pp == i)
+		*pp = m->next[i];
 	__atomic_store_n(&m->used[i], 0, __ATOMIC_RELEASE);
 	m->next[i] = m->free_head;
 	m->free_head = i;
@@ -517,6 +519,7 @@ static int hash_update(bpfx_map *m, const void *key, const void *value, uint64_t
 		i = m->free_head;
 		m->free_head = m->next[i];
 		memcpy(elem_key(m, i), key, m->key_size);
+		m->ebucket[i] = b;
 		if (cpu != UINT32_MAX)
 			memset(elem_val(m, i, 0), 0, (size_t)m->stride * m->ncpus);
 		m->next[i] = m->buckets[b];

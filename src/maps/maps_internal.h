@@ -40,6 +40,8 @@ struct bpfx_map {
 	uint32_t nbuckets;            /* power of two */
 	uint32_t *buckets;            /* first element index or BPFX_NIL */
 	uint32_t *next;               /* chain link, or free-list link */
+	uint32_t *ebucket;            /* bucket of each element (keys in the arena may be
+	                               * overwritten by a checked program: never rehash them) */
 	uint8_t *used;                /* atomic 0/1 per element */
 	uint8_t *ref;                 /* LRU: referenced since the clock hand passed */
 	uint32_t free_head, count, hand;

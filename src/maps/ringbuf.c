@@ -130,6 +130,16 @@ int bpfx_ringbuf_consume(bpfx_map *m, bpfx_ringbuf_fn fn, void *ctx)
 		if (len & BPFX_RB_BUSY)
 			break;
 		uint64_t total = ((len & BPFX_RB_LEN_MASK) + BPFX_RINGBUF_HDR_SIZE + 7) & ~7ull;
+		/* the data area is program-writable memory: never trust a header
+		 * that would reach past the produced data or the end of the area */
+		if (total > prod - cons || (cons & m->rb_mask) + total > m->rb_mask + 1 ||
+		    h[1] != (uint32_t)(cons & m->rb_mask)) {
+			pthread_mutex_unlock(&m->cons_mu);
+			return bpfx_fail(&m->diag, BPFX_E_RANGE,
+					 "ring buffer '%s': corrupt record header at position %llu (length word "
+					 "0x%x): a program overwrote it",
+					 m->name ? m->name : "(unnamed map)", (unsigned long long)cons, len);
+		}
 		int stop = 0;
 		if (!(len & BPFX_RB_DISCARD)) {
 			n++;

@@ -522,6 +522,32 @@ static void test_perf_prog_inner(void)
 	bpfx_map_destroy(hom); /* frees in1 */
 }
 
+/* A checked program may write anywhere in a map's arena (keys, values,
+ * ring data): the map must stay memory-safe. */
+static void test_corruption(void)
+{
+	bpfx_map *h = mk(BPFX_MAP_TYPE_LRU_HASH, 8, 8, 4, 0);
+	uint64_t k, v = 1;
+	for (k = 0; k < 4; k++)
+		CHECK(bpfx_map_update(h, &k, &v, 0) == 0);
+	struct bpfx_lddw_value lv;
+	CHECK(bpfx_map_lddw(h, BPFX_LDDW_MAP_IDX, 0, &lv) == 0);
+	memset(lv.region, 0x5a, lv.region_size); /* every key and value */
+	for (k = 10; k < 30; k++) /* evictions unlink elements with garbage keys */
+		CHECK(bpfx_map_update(h, &k, &v, 0) == 0);
+	k = 29;
+	CHECK(bpfx_map_lookup(h, &k, &v) == 0);
+	bpfx_map_destroy(h);
+
+	bpfx_map *r = mk(BPFX_MAP_TYPE_RINGBUF, 0, 0, 64, 0);
+	uint32_t *p = bpfx_ringbuf_reserve(r, 8);
+	p[-2] = 1000; /* a length reaching past the area, not busy */
+	last_log[0] = 0;
+	CHECK(bpfx_ringbuf_consume(r, rb_cb, &(struct rb_seen){0}) == BPFX_E_RANGE);
+	CHECK_STR_CONTAINS(last_log, "corrupt record header");
+	bpfx_map_destroy(r);
+}
+
 int main(void)
 {
 	test_create_errors();
@@ -533,5 +559,6 @@ int main(void)
 	test_queue_stack_bloom();
 	test_ringbuf();
 	test_perf_prog_inner();
+	test_corruption();
 	return check_summary("test_maps");
 }
