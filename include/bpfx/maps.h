@@ -21,6 +21,7 @@
 
 #include <bpfx/common.h>
 #include <bpfx/vm.h>
+#include <bpfx/verifier.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -165,6 +166,11 @@ BPFX_API int bpfx_perf_event_output(bpfx_map *map, uint64_t flags, const void *d
  */
 BPFX_API int bpfx_map_lddw(bpfx_map *map, enum bpfx_lddw_kind kind, uint32_t offset,
 			   struct bpfx_lddw_value *out);
+
+/* Describes the map for the verifier (an entry of bpfx_verify_opts.maps):
+ * kind, sizes, BPFX_MAP_RDONLY_PROG. `fd` is what lddw src 1/2 match; the
+ * name pointer stays valid while the map lives. */
+BPFX_API int bpfx_map_verifier_desc(const bpfx_map *map, int32_t fd, struct bpfx_map_desc *out);
 
 /* Memory holding every value of the map (NULL/0 for maps without values). */
 BPFX_API void *bpfx_map_values(const bpfx_map *map, size_t *size);

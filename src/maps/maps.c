@@ -373,6 +373,26 @@ int bpfx_map_get_info(const bpfx_map *m, struct bpfx_map_info *info)
 	return 0;
 }
 
+int bpfx_map_verifier_desc(const bpfx_map *m, int32_t fd, struct bpfx_map_desc *out)
+{
+	if (!m || !out || m->magic != BPFX_MAP_MAGIC)
+		return BPFX_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+	out->name = m->name;
+	out->type = m->type;
+	out->kind = bpfx_map_is_array(m->type) ? BPFX_MAP_KIND_ARRAY
+		    : (bpfx_map_is_hash(m->type) && m->type != BPFX_MAP_TYPE_HASH_OF_MAPS) ||
+				    m->type == BPFX_MAP_TYPE_LPM_TRIE
+			    ? BPFX_MAP_KIND_HASH
+			    : BPFX_MAP_KIND_OTHER;
+	out->key_size = m->key_size;
+	out->value_size = m->value_size;
+	out->max_entries = m->max_entries;
+	out->flags = (m->flags & BPFX_F_RDONLY_PROG) ? BPFX_MAP_RDONLY_PROG : 0;
+	return 0;
+}
+
 void *bpfx_map_values(const bpfx_map *m, size_t *size)
 {
 	if (size)

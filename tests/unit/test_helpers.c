@@ -122,6 +122,43 @@ static void test_hash(void)
 	free_maps();
 }
 
+/* ---- the verifier accepts src_hash with the std prototypes; the
+ * verified program then runs on the interp engine without TRUSTED ---- */
+static void test_verified(void)
+{
+	maps[0] = mk(BPFX_MAP_TYPE_HASH, 4, 8, 4);
+	struct bpfx_insn *insns = NULL;
+	size_t n = 0;
+	CHECK(bpfx_asm(src_hash, strlen(src_hash), NULL, &insns, &n, NULL) == 0);
+	struct bpfx_load_opts lo = {.sz = sizeof(lo), .resolve = resolver, .resolve_user = maps};
+	bpfx_prog *p = NULL;
+	CHECK(bpfx_prog_load(vm, insns, n, &lo, &p) == 0);
+	bpfx_free(insns);
+	bpfx_platform *pf = NULL;
+	CHECK(bpfx_platform_bundled("generic", &pf) == 0);
+	CHECK(pf && bpfx_platform_add_vm_funcs(pf, vm) == 0);
+	struct bpfx_map_desc md;
+	CHECK(bpfx_map_verifier_desc(maps[0], -1, &md) == 0 && md.kind == BPFX_MAP_KIND_HASH && md.key_size == 4);
+	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .maps = &md, .nmaps = 1, .log = logcb};
+	struct bpfx_report *rep = NULL;
+	logbuf[0] = 0;
+	int err = p && pf ? bpfx_prog_verify(p, pf, &vo, &rep) : -1;
+	if (err) {
+		char *txt = NULL;
+		if (rep && !bpfx_report_text(rep, &txt))
+			fprintf(stderr, "%s\n", txt);
+		bpfx_free(txt);
+	}
+	CHECK(err == 0);
+	bpfx_report_free(rep);
+	struct bpfx_run_result res;
+	CHECK(p && run(p, BPFX_ENGINE_INTERP, &res) == 0);
+	CHECK_EQ_U64(res.r0, 43 - 17 - 2);
+	bpfx_prog_destroy(p);
+	bpfx_platform_destroy(pf);
+	free_maps();
+}
+
 /* ---- checked engine: bad keys and bad map pointers ---- */
 static void test_checked_faults(void)
 {
@@ -556,6 +593,7 @@ int main(void)
 	bpfx_vm_destroy(vm2);
 
 	test_hash();
+	test_verified();
 	test_checked_faults();
 	test_callbacks();
 	test_queue();
