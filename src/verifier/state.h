@@ -73,6 +73,7 @@ struct vstate {
 	uint32_t refs[VMAX_REFS];     /* acquired reference ids */
 	uint32_t ref_insn[VMAX_REFS]; /* where each was acquired */
 	uint64_t mg_epoch;     /* may_goto continuations taken on this path */
+	uint32_t insns_since, jmps_since; /* since the last stored state */
 	struct vrec *parent;   /* last stored state on this path */
 	const struct vtrail *trail;
 };

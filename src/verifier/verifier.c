@@ -28,6 +28,10 @@
 #define MAX_VAR_OFF (1ll << 29)
 #define MAX_STATES_PER_INSN 64
 #define MAX_PENDING 8192
+/* prune point kinds: loop heads always store states; other points only
+ * after some progress since the last stored state (saves memory, as Linux) */
+#define PRUNE_JOIN 1
+#define PRUNE_LOOP 2
 #define MAX_STATES_KEPT 16384 /* stored states, all instructions together */
 #define TRAIL_CHUNK 4096
 
@@ -493,11 +497,11 @@ static int structure(struct venv *e)
 		int fmt = fmt_of(e, i);
 		int64_t t = jump_target(e, i);
 		if (t >= 0)
-			e->prune[t] = 1;
+			e->prune[t] = (t <= (int64_t)i || e->prune[t] == PRUNE_LOOP) ? PRUNE_LOOP : PRUNE_JOIN;
 		if ((fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X || fmt == BPFX_FMT_MAY_GOTO ||
 		     fmt == BPFX_FMT_CALL_LOCAL) &&
-		    i + 1 < n)
-			e->prune[i + 1] = 1;
+		    i + 1 < n && !e->prune[i + 1])
+			e->prune[i + 1] = PRUNE_JOIN;
 	}
 out:
 	free(start);
@@ -1777,6 +1781,9 @@ static int visit(struct venv *e, struct vstate *st)
 		widen_state(st, loop_head->st);
 	if (e->nvisited[pc] >= MAX_STATES_PER_INSN || e->stats.states_kept >= MAX_STATES_KEPT)
 		return 0;
+	if (e->prune[pc] == PRUNE_JOIN && (st->jmps_since < 2 || st->insns_since < 8))
+		return 0;
+	st->jmps_since = st->insns_since = 0;
 	struct vrec *rec = malloc(sizeof(*rec));
 	struct vstate *copy = rec ? state_copy(e, st) : NULL;
 	if (!copy) {
@@ -1966,6 +1973,9 @@ static int analyse(struct venv *e)
 			}
 			if (e->log_level >= BPFX_VLOG_FULL)
 				log_insn(e, st);
+			st->insns_since++;
+			if (e->prune[st->pc])
+				st->jmps_since++;
 			err = step(e, &st);
 			if (err == 1) {
 				path_end(e, st);
