@@ -107,7 +107,9 @@ BPFX_API int bpfx_map_lookup(bpfx_map *map, const void *key, void *value);
 BPFX_API int bpfx_map_update(bpfx_map *map, const void *key, const void *value, uint64_t flags);
 BPFX_API int bpfx_map_delete(bpfx_map *map, const void *key);
 /* Key after `key` (the first one if key is NULL or not in the map); BPFX_E_NOENT
- * after the last. Every key present during the whole iteration is returned once. */
+ * after the last. Without concurrent changes every key comes exactly once;
+ * with them, keys present for the whole walk still come at least once (a
+ * deleted current key restarts the walk, as in Linux). */
 BPFX_API int bpfx_map_get_next_key(bpfx_map *map, const void *key, void *next_key);
 /* Queue / stack: pop (key must be NULL). */
 BPFX_API int bpfx_map_lookup_and_delete(bpfx_map *map, const void *key, void *value);
