@@ -1111,6 +1111,7 @@ static void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
  *   if <cond> goto +1; mov dst, v   ->  mov r11, v; cmp; cmov!cond dst, r11
  *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
  *   if <cond> goto +1; goto L       ->  cmp; j!cond L
+ *   dst op= v; if dst ==/!= 0 goto L  ->  op dst, v; je/jne L (flags of the op)
  */
 static bool emit_pair(struct jit *j, size_t i)
 {
@@ -1148,6 +1149,19 @@ static bool emit_pair(struct jit *j, size_t i)
 		/* the jump is the goto's: a backward one polls as insn i + 1 */
 		emit_branch(j, i + 1, cc ^ 1, t);
 		return true;
+	}
+	if ((op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JNE_K || op2 == BPFX_OP_JEQ32_K ||
+	     op2 == BPFX_OP_JNE32_K) && y->imm == 0 && y->dst == x->dst &&
+	    bpfx_code_is64(x->code) == bpfx_code_is64(y->code)) {
+		switch (op) {
+		CASE4(ADD): CASE4(SUB): CASE4(AND): CASE4(OR): CASE4(XOR):
+			emit_insn(j, i, op); /* a plain x86 add/sub/and/or/xor: sets ZF */
+			emit_branch(j, i + 1, op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JEQ32_K ? CC_E : CC_NE,
+				    i + 2 + (int64_t)y->off);
+			return true;
+		default:
+			break;
+		}
 	}
 	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&
 	    (op2 == BPFX_OP_ADD64_X || op2 == BPFX_OP_ADD64_K)) {

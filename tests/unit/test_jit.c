@@ -647,6 +647,16 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 			p[len++] = JA(0);
 			jumps[njumps] = (int)(len - 1);
 			jump_skip[njumps++] = it + 1 + (int)(rnd() % 4);
+			if (rnd() % 2) {
+				/* dst op= v; if dst ==/!= 0 goto L (the JIT reuses the flags) */
+				static const char *const ops2[] = {"ADD", "SUB", "AND", "OR", "XOR"};
+				char id[16];
+				bool w64 = rnd() % 2;
+				snprintf(id, sizeof(id), "%s%s_%c", ops2[rnd() % 5], w64 ? "64" : "32", (rnd() % 2) ? 'K' : 'X');
+				p[len - 2] = from_row(op_id(id), dst, src, 0, (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 3) - 1);
+				p[len - 1] = INSN((w64 ? 0x05 : 0x06) | ((rnd() % 2) ? 0x10 : 0x50), dst, 0, 0, 0);
+				jumps[njumps - 1] = (int)(len - 1);
+			}
 		} else {
 			/* mov dst, a; add dst, b|imm (the JIT makes it a lea) */
 			p[len++] = MOV64_REG(dst, src);
