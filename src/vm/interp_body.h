@@ -97,8 +97,23 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 	} while (0)
 
 #if BPFX_CHECKED
+	/* The stack frames in use and the context are checked inline (with their
+	 * bounds in locals); the other regions through bpfx_run_find_region. */
+	const uint64_t ctx_lo = (uint64_t)(uintptr_t)run->opts->ctx;
+	const uint64_t ctx_len = run->opts->ctx ? run->opts->ctx_len : 0;
+	uint64_t stk_len, stk_lo;
+#define STACK_WINDOW()                                                                                \
+	do {                                                                                          \
+		stk_len = (uint64_t)(run->depth + 1) * BPFX_STACK_SIZE;                               \
+		stk_lo = (uint64_t)(uintptr_t)run->stack_end - stk_len;                               \
+	} while (0)
+	STACK_WINDOW();
 #define MEMCHK(addr, n, w)                                                                            \
 	do {                                                                                          \
+		if (BPFX_LIKELY((addr) - stk_lo <= stk_len - (n)))                                    \
+			break;                                                                        \
+		if (BPFX_LIKELY((n) <= ctx_len && (addr) - ctx_lo <= ctx_len - (n)))                  \
+			break;                                                                        \
 		int r_ = bpfx_run_find_region(run, (addr), (n), (w));                                 \
 		if (BPFX_UNLIKELY(r_)) {                                                              \
 			err = bpfx_run_fault(run, PC, (addr), (n), (w),                               \
@@ -117,6 +132,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 		}                                                                                     \
 	} while (0)
 #else
+#define STACK_WINDOW() ((void)0)
 #define MEMCHK(addr, n, w) ((void)0)
 #define ATOMCHK(addr, n, w) ((void)0)
 #endif
@@ -419,6 +435,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 				f->ret = ip + 1;
 				memcpy(f->saved, &reg[6], sizeof(f->saved));
 				run->depth = d;
+				STACK_WINDOW();
 				reg[10] = (uint64_t)(uintptr_t)(run->stack_end - (size_t)d * BPFX_STACK_SIZE);
 				ip = ip->tgt;
 			}
@@ -432,6 +449,7 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 				memcpy(&reg[6], f->saved, sizeof(f->saved));
 				ip = f->ret;
 				run->depth = d - 1;
+				STACK_WINDOW();
 			}
 			vmbreak;
 #if BPFX_INTERP_SWITCH
@@ -489,6 +507,7 @@ fail:
 #undef BUDGET_EVENT
 #undef TAKE
 #undef MEMCHK
+#undef STACK_WINDOW
 #undef ATOMCHK
 #undef PTR
 #undef ALU
