@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <bpfx/bpfx.h>
 #include <elf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,6 +577,47 @@ static void test_api_misuse(void)
 	CHECK(bpfx_object_prog_count(NULL) == 0);
 }
 
+/* Objects opened in parallel give identical programs (no shared state). */
+static struct bpfx_object_prog_info ref_prog;
+static void *open_many(void *arg)
+{
+	(void)arg;
+	long bad = 0;
+	for (int i = 0; i < 40; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/clang/subprogs.o", objdir);
+		bpfx_object *o = NULL;
+		if (bpfx_object_open_file(path, NULL, &o)) {
+			bad++;
+			continue;
+		}
+		struct bpfx_object_prog_info p = prog_by_name(o, "second_prog");
+		if (p.insn_count != ref_prog.insn_count ||
+		    memcmp(p.insns, ref_prog.insns, p.insn_count * sizeof(*p.insns)))
+			bad++;
+		bpfx_object_close(o);
+	}
+	return (void *)bad;
+}
+
+static void test_threads(void)
+{
+	bpfx_object *o = open_obj("clang", "subprogs");
+	CHECK(o != NULL);
+	if (!o)
+		return;
+	ref_prog = prog_by_name(o, "second_prog");
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, open_many, NULL) == 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+		pthread_join(t[i], &bad);
+		CHECK(bad == NULL);
+	}
+	bpfx_object_close(o);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -605,5 +647,6 @@ int main(int argc, char **argv)
 	}
 	test_corruptions();
 	test_api_misuse();
+	test_threads();
 	return check_summary("loader objects");
 }
