@@ -186,6 +186,11 @@ static void fmt_reg(const struct venv *e, const struct vreg *r, char *buf, size_
 		break;
 	case VT_MEM: snprintf(extra, sizeof(extra), " size %u", r->aux); break;
 	case VT_FUNC: snprintf(extra, sizeof(extra), " insn %u", r->aux); break;
+	case VT_PKT:
+		if (r->id)
+			snprintf(extra, sizeof(extra), " base #%u%+d, %u bytes proven past the base", r->id, r->lenoff,
+				 r->aux);
+		break;
 	default: break;
 	}
 	snprintf(buf, len, "%s%s(off %s%s%s%s%s)", vt_names[r->type], (r->flags & VF_NULL) ? "_or_null" : "", sc,
@@ -689,6 +694,19 @@ static int do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, 
 				    "r%u %s scalar: the pointer offset could reach [%lld, %lld]; bound the scalar first "
 				    "(e.g. with & or a comparison)",
 				    x->dst, bpfx_aop_name(aop), (long long)off.r64.smin, (long long)off.r64.smax);
+		if (d->type == VT_PKT) {
+			/* A variable offset starts a new base, named by an id; the
+			 * fixed part relative to it is kept in lenoff and the bytes
+			 * proven past the base in aux (see refine). */
+			if (!bpfx_scalar_is_const(&s->s)) {
+				d->id = ++e->next_id;
+				d->lenoff = 0;
+				d->aux = 0;
+			} else if (d->id) {
+				int64_t k = (int64_t)s->s.t.value;
+				d->lenoff += (int32_t)(aop == BPFX_AOP_ADD ? k : -k);
+			}
+		}
 		d->s = off;
 		return 0;
 	}
@@ -894,13 +912,19 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 		if (write && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
 			return fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: program type '%s' may not write the packet", pr, off,
 				    e->pt->name);
-		if (lo < 0 || hi > (int64_t)st->pkt_range)
+		if (lo < 0 || (hi > (int64_t)st->pkt_range &&
+			       !(p->id && (int64_t)p->lenoff + off + size <= (int64_t)p->aux))) {
+			char base[128] = "";
+			if (p->id)
+				snprintf(base, sizeof(base), "; past this pointer's variable base %u bytes are, it needs %lld",
+					 p->aux, (long long)p->lenoff + off + size);
 			return fail(e, st, BPFX_RULE_MEM_003,
 				    "r%u%+d: %d-byte access at [%lld, %lld) of the %s, but only the first %llu bytes are "
-				    "proven to exist on this path: compare with the length (or the end pointer) first",
+				    "proven to exist on this path%s: compare with the length (or the end pointer) first",
 				    pr, off, size, (long long)lo, (long long)hi,
 				    e->pt->ctx_kind == BPFX_CTX_BUFFER ? "buffer" : "packet",
-				    (unsigned long long)st->pkt_range);
+				    (unsigned long long)st->pkt_range, base);
+		}
 		break;
 	case VT_PKT_META:
 		return fail(e, st, BPFX_RULE_MEM_003, "r%u%+d: packet metadata accesses are not proven by this verifier yet",
@@ -1160,6 +1184,19 @@ static int refine(struct venv *e, struct vstate *st, const struct bpfx_insn *x, 
 		}
 		if (gain > (int64_t)st->pkt_range)
 			st->pkt_range = (uint64_t)gain < e->pt->max_packet ? (uint64_t)gain : e->pt->max_packet;
+		if (pk->id && bpfx_scalar_is_const(&en->s) && (c == BPFX_COND_LE || c == BPFX_COND_LT)) {
+			/* base + lenoff (+1) <= end: every pointer on this base may
+			 * reach that far */
+			int64_t r = (int64_t)pk->lenoff - (int64_t)en->s.t.value + (c == BPFX_COND_LT);
+			uint32_t id = pk->id;
+			if (r > (int64_t)e->pt->max_packet)
+				r = e->pt->max_packet;
+			if (r > 0)
+				FOR_EACH_REG(st, q, {
+					if (q->type == VT_PKT && q->id == id && (int64_t)q->aux < r)
+						q->aux = (uint32_t)r;
+				});
+		}
 		return 0;
 	}
 	if (e->unpriv)
@@ -1306,7 +1343,7 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 		if ((how & HM_WRITE) && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
 			return fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u lets the helper write the packet, which "
 				    "program type '%s' may not", fname, rn, e->pt->name);
-		if (lo < 0 || hi > (int64_t)st->pkt_range)
+		if (lo < 0 || (hi > (int64_t)st->pkt_range && !(r->id && (int64_t)r->lenoff + (int64_t)maxsz <= (int64_t)r->aux)))
 			return fail(e, st, BPFX_RULE_CALL_003,
 				    "%s: argument r%u covers packet bytes [%lld, %lld), but only %llu are proven", fname,
 				    rn, (long long)lo, (long long)hi, (unsigned long long)st->pkt_range);
@@ -1608,6 +1645,12 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
 			return false;
 		return !o->id || idmap_ok(m, o->id, c->id);
 	}
+	if (o->type == VT_PKT) {
+		if (o->lenoff != c->lenoff || c->aux < o->aux || (o->id && !idmap_ok(m, o->id, c->id)) ||
+		    (!o->id && c->id))
+			return false;
+		return true;
+	}
 	if (o->flags != c->flags || o->frame != c->frame || o->aux != c->aux)
 		return false;
 	if ((o->ref || c->ref) && (!o->ref || !idmap_ok(m, o->ref, c->ref)))
@@ -1698,6 +1741,17 @@ static void widen_reg(struct vreg *c, const struct vreg *o)
 		}
 		if (c->id != o->id)
 			c->id = 0;
+		return;
+	}
+	if (c->type == VT_PKT) {
+		if (o->id != c->id || o->lenoff != c->lenoff) {
+			set_uninit(c);
+			return;
+		}
+		if (o->aux < c->aux)
+			c->aux = o->aux;
+		if (!bpfx_scalar_in(&c->s, &o->s))
+			widen_scalar(&c->s, &o->s);
 		return;
 	}
 	if (o->flags != c->flags || o->frame != c->frame || o->aux != c->aux || o->ref != c->ref ||

@@ -46,7 +46,23 @@ static void gen(struct bpfx_insn *p, int *n, int body)
 	int i = *n;
 	uint8_t d = scal[pick(nscal)], s = scal[pick(nscal)];
 	int szi = pick(4);
-	switch (pick(nscal == 4 ? 12 : 13)) {
+	switch (pick(nscal == 4 ? 12 : 13) == 11 && pick(2) ? 13 : pick(nscal == 4 ? 12 : 13)) {
+	case 13: { /* variable packet base checked against the end r9 */
+		static const int nb[] = {4, 2, 1, 8};
+		if (body - i < 10)
+			break;
+		int off = pick(8), k = off + nb[szi] - pick(2) + (pick(4) == 0 ? 4 : 0);
+		p[i++] = INSN(0xbf, 5, s, 0, 0);
+		p[i++] = INSN(0x57, 5, 0, 0, (int32_t)((1u << pick(6)) - 1));
+		p[i++] = INSN(0x0f, 5, 6, 0, 0);
+		p[i++] = INSN(0xbf, d, 5, 0, 0);
+		p[i++] = INSN(0x07, d, 0, 0, k);
+		p[i++] = INSN(0x2d, d, 9, 2, 0);                      /* if d > r9 goto +2 */
+		p[i++] = INSN(0x61 | sizes[szi], d, 5, (int16_t)off, 0);
+		p[i++] = INSN(0x05, 0, 0, 1, 0);
+		p[i++] = INSN(0xb7, d, 0, 0, 0);
+		break;
+	}
 	case 12: /* loop mode: access indexed by the loop counter r8 */
 		p[i++] = INSN(0xbf, 5, 6, 0, 0);
 		p[i++] = INSN(0x0f, 5, 8, 0, 0);
