@@ -1113,17 +1113,26 @@ static void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
  *   if <cond> goto +1; goto L       ->  cmp; j!cond L
  *   dst op= v; if dst ==/!= 0 goto L  ->  op dst, v; je/jne L (flags of the op)
  */
-static bool emit_pair(struct jit *j, size_t i)
+static bool is_mov(enum bpfx_op op)
+{
+	return op == BPFX_OP_MOV32_K || op == BPFX_OP_MOV64_K || op == BPFX_OP_MOV32_X || op == BPFX_OP_MOV64_X;
+}
+
+static size_t emit_pair(struct jit *j, size_t i)
 {
 	if (i + 1 >= j->count || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
-		return false;
+		return 0;
 	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
 	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
 	bool test;
 	int cc = jcc_of(op, &test);
-	if (cc >= 0 && x->off == 1 &&
-	    (op2 == BPFX_OP_MOV32_K || op2 == BPFX_OP_MOV64_K || op2 == BPFX_OP_MOV32_X ||
-	     op2 == BPFX_OP_MOV64_X)) {
+	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
+	 * (not when polling: the back edge would be counted at another insn) */
+	bool three = cc >= 0 && !j->poll && i + 2 < j->count && !j->is_target[i + 2] &&
+		     (j->ops[i + 2] == BPFX_OP_JA || j->ops[i + 2] == BPFX_OP_JA32) && is_mov(op2) &&
+		     i + 1 + (int64_t)x->off ==
+			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
+	if (cc >= 0 && (x->off == 1 || three) && is_mov(op2)) {
 		int dst = reg_map[y->dst], v = AUX;
 		switch (op2) {
 		case BPFX_OP_MOV32_K:
@@ -1139,16 +1148,19 @@ static bool emit_pair(struct jit *j, size_t i)
 		}
 		emit_cmp(j, x, test);
 		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
-		return true;
+		if (x->off == 1)
+			return 2;
+		emit_jmp(j, j->addrs[i + 1 + (int64_t)x->off]);       /* jmp L */
+		return 3;
 	}
 	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {
 		size_t t = i + 2 + (int64_t)(op2 == BPFX_OP_JA ? y->off : y->imm);
 		emit_cmp(j, x, test);
 		if (t == i + 2)
-			return true; /* both ways lead to the next instruction */
+			return 2; /* both ways lead to the next instruction */
 		/* the jump is the goto's: a backward one polls as insn i + 1 */
 		emit_branch(j, i + 1, cc ^ 1, t);
-		return true;
+		return 2;
 	}
 	if ((op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JNE_K || op2 == BPFX_OP_JEQ32_K ||
 	     op2 == BPFX_OP_JNE32_K) && y->imm == 0 && y->dst == x->dst &&
@@ -1158,7 +1170,7 @@ static bool emit_pair(struct jit *j, size_t i)
 			emit_insn(j, i, op); /* a plain x86 add/sub/and/or/xor: sets ZF */
 			emit_branch(j, i + 1, op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JEQ32_K ? CC_E : CC_NE,
 				    i + 2 + (int64_t)y->off);
-			return true;
+			return 2;
 		default:
 			break;
 		}
@@ -1168,7 +1180,7 @@ static bool emit_pair(struct jit *j, size_t i)
 		int dst = reg_map[x->dst], a = reg_map[x->src];
 		if (op2 == BPFX_OP_ADD64_K) {
 			emit_mem(j, EF_W, 0x8d, dst, a, y->imm);              /* lea dst, [a+imm] */
-			return true;
+			return 2;
 		}
 		int b = y->src == x->dst ? a : reg_map[y->src];
 		if ((a & 7) == 5) { /* rbp/r13 as base need a disp8; as index they do not */
@@ -1184,9 +1196,9 @@ static bool emit_pair(struct jit *j, size_t i)
 			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
 			      0x04 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b] */
 		}
-		return true;
+		return 2;
 	}
-	return false;
+	return 0;
 }
 
 /* ---- register liveness and address folding ------------------------------- */
@@ -1483,11 +1495,13 @@ static bool jit_pass(struct jit *j)
 				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
 			}
 			i += folded - 1;
-		} else if (emit_pair(j, i)) {
-			i++;
-			if (j->addrs[i] != (uint32_t)j->len)
-				same = false;
-			j->addrs[i] = (uint32_t)j->len; /* (not a jump target) */
+		} else if ((folded = emit_pair(j, i)) != 0) {
+			for (size_t k = 1; k < folded; k++) {
+				if (j->addrs[i + k] != (uint32_t)j->len)
+					same = false;
+				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
+			}
+			i += folded - 1;
 		} else {
 			emit_insn(j, i, (enum bpfx_op)j->ops[i]);
 		}

@@ -543,7 +543,7 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 	for (int k = 1; k <= 8; k++)
 		p[len++] = ST(BPFX_SZ_DW, 10, (int16_t)(-8 * k), rnd_imm());
 	/* Items; jumps are patched once item positions are known. */
-	int jumps[128], njumps = 0, jump_skip[128];
+	int jumps[320], njumps = 0, jump_skip[320];
 	for (int it = 0; it < n; it++) {
 		item_start[it] = len;
 		int kind = (int)(rnd() % 15);
@@ -579,6 +579,15 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 					    (rnd() % 2) ? rnd_imm() : (int32_t)(rnd() % 4));
 			uint8_t mc = movs[rnd() % 4];
 			p[len++] = INSN(mc, dst, (mc & 8) ? src : 0, 0, (mc & 8) ? 0 : rnd_imm());
+			if (rnd() % 2) {
+				/* if <cond> goto L; mov; goto L (a cmov and one jmp) */
+				int skip = it + 1 + (int)(rnd() % 4);
+				p[len++] = JA(0);
+				jumps[njumps] = (int)(len - 3);
+				jump_skip[njumps++] = skip;
+				jumps[njumps] = (int)(len - 1);
+				jump_skip[njumps++] = skip;
+			}
 		} else if (kind >= 13) {
 			/* an address computed into temporaries, then a load or store
 			 * through it, then the temporaries overwritten (the JIT folds
