@@ -105,12 +105,16 @@ struct bpfx_platform_opts {
 
 /* An empty platform (no program types, helpers or kfuncs). */
 BPFX_API int bpfx_platform_create(const struct bpfx_platform_opts *opts, bpfx_platform **out);
-/* A bundled platform by name: "generic". BPFX_E_NOENT for others. The
+/* A bundled platform by name: "generic", or "linux" (first subset: program
+ * types xdp, kprobe, tracepoint; the map, time, random, printk, output and
+ * redirect helpers). BPFX_E_NOENT for others. The
  * result is the caller's to configure further and to destroy. */
 BPFX_API int bpfx_platform_bundled(const char *name, bpfx_platform **out);
 BPFX_API void bpfx_platform_destroy(bpfx_platform *p);
 BPFX_API const char *bpfx_platform_name(const bpfx_platform *p);
 
+/* 0 if the platform has a program type of that name, else BPFX_E_NOENT. */
+BPFX_API int bpfx_platform_find_prog_type(const bpfx_platform *p, const char *name);
 /* Adds a program type (copied). The first one added is the default. */
 BPFX_API int bpfx_platform_add_prog_type(bpfx_platform *p, const struct bpfx_prog_type *type);
 /* Adds (or replaces) helper `id` / kfunc `btf_id` with its prototype (copied). */

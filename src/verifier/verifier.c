@@ -916,7 +916,7 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 			       !(p->id && (int64_t)p->lenoff + off + size <= (int64_t)p->aux))) {
 			char base[128] = "";
 			if (p->id)
-				snprintf(base, sizeof(base), "; past this pointer's variable base %u bytes are, it needs %lld",
+				snprintf(base, sizeof(base), " (and %u past this pointer's variable base, where it needs %lld)",
 					 p->aux, (long long)p->lenoff + off + size);
 			return fail(e, st, BPFX_RULE_MEM_003,
 				    "r%u%+d: %d-byte access at [%lld, %lld) of the %s, but only the first %llu bytes are "
@@ -1482,6 +1482,30 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 	}
 	if (pend >= 0)
 		return fail(e, st, BPFX_RULE_CALL_004, "%s: memory argument r%d is not followed by a size argument", fname, pend);
+	/* what the return kind needs, checked while the arguments are still visible */
+	switch (p->ret) {
+	case BPFX_RET_VOID:
+	case BPFX_RET_INTEGER:
+		break;
+	case BPFX_RET_MAP_VALUE_OR_NULL:
+		if (map < 0)
+			return fail(e, st, BPFX_RULE_CALL_004, "%s returns a map value but takes no map argument", fname);
+		if (e->maps[map].kind == BPFX_MAP_KIND_OTHER)
+			return fail(e, st, BPFX_RULE_MAP_002, "%s would return a value of map '%s', which has no direct value access",
+				    fname, map_name(e, (uint32_t)map));
+		break;
+	case BPFX_RET_MEM_OR_NULL:
+	case BPFX_RET_ACQUIRED_MEM_OR_NULL:
+		if (alloc < 0)
+			return fail(e, st, BPFX_RULE_CALL_004, "%s returns memory but has no allocation-size argument", fname);
+		if (p->ret == BPFX_RET_ACQUIRED_MEM_OR_NULL && st->nrefs == VMAX_REFS)
+			return fail(e, st, BPFX_RULE_CALL_004, "%s: more than %d references would be held at once", fname,
+				    VMAX_REFS);
+		break;
+	default:
+		return fail(e, st, BPFX_RULE_CALL_004, "%s: its return kind (%d) is not supported by this verifier", fname,
+			    (int)p->ret);
+	}
 	if (release) {
 		remove_ref(st, release);
 		FOR_EACH_REG(st, r, {

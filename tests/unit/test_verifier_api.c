@@ -117,6 +117,12 @@ static void test_platform(void)
 {
 	bpfx_platform *p = NULL;
 	CHECK(bpfx_platform_bundled("linux-someday", &p) == BPFX_E_NOENT && !p);
+	CHECK(bpfx_platform_bundled("linux", &p) == 0 && p);
+	CHECK(bpfx_platform_find_prog_type(p, "xdp") == 0);
+	CHECK(bpfx_platform_find_prog_type(p, "kprobe") == 0);
+	CHECK(bpfx_platform_find_prog_type(p, "nope") == BPFX_E_NOENT);
+	bpfx_platform_destroy(p);
+	p = NULL;
 	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "custom", .log = logcb};
 	CHECK(bpfx_platform_create(&po, &p) == 0);
 	struct bpfx_ctx_field f = {.offset = 20, .size = 8, .access = BPFX_FIELD_READ};

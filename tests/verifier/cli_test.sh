@@ -28,5 +28,20 @@ check 2 "bad --max-insns" "$bpfx" verify "$dir/accept.s" --max-insns x
 check 1 "complexity limit" "$bpfx" verify "$dir/accept.s" --max-insns 1
 case $LAST in *BPFX-CFG-005*) ;; *) echo "FAIL: limit: $LAST"; fail=1 ;; esac
 check 0 "help" "$bpfx" verify --help
+# Linux platform on clang-built XDP objects (skipped without clang-19)
+src=$dir/../linux
+if command -v clang-19 >/dev/null 2>&1; then
+	tmp=$(mktemp -d)
+	for f in xdp_ok xdp_short_check; do
+		clang-19 -O2 -g -target bpf -c "$src/$f.c" -o "$tmp/$f.o" || { echo "FAIL: cannot compile $f.c"; fail=1; }
+	done
+	check 0 "linux xdp accepted" "$bpfx" verify --platform linux "$tmp/xdp_ok.o"
+	check 1 "linux xdp short check" "$bpfx" verify --platform linux "$tmp/xdp_short_check.o"
+	case $LAST in *"REJECTED BPFX-MEM-003"*"variable base"*) ;; *) echo "FAIL: xdp report: $LAST"; fail=1 ;; esac
+	check 1 "xdp object on the generic platform" "$bpfx" verify "$tmp/xdp_ok.o"
+	rm -rf "$tmp"
+else
+	echo "cli_test: clang-19 not found, Linux object checks skipped"
+fi
 [ $fail = 0 ] && echo "cli_test: all passed"
 exit $fail

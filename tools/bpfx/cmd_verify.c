@@ -13,8 +13,10 @@ static const char usage[] =
 	"Verifies PROG (assembly in either dialect, raw bytecode, hex text, or a program of\n"
 	"an ELF object, whose maps are described to the verifier) and prints the verdict: the rule broken (see docs/verifier-rules.md),\n"
 	"the instruction, the abstract state involved and the branch decisions that led there.\n"
-	"  --platform P    platform to verify against (default: generic)\n"
-	"  --type NAME     program type of the platform (default: its first)\n"
+	"  --platform P    generic (default: r1 = buffer, r2 = length) or linux (xdp,\n"
+	"                  kprobe, tracepoint; a first subset of the helpers)\n"
+	"  --type NAME     program type of the platform (default: the ELF program's, or the\n"
+	"                  platform's first)\n"
 	"  --json          print the report as JSON\n"
 	"  --log L         brief (default): the report; full: also every instruction analysed\n"
 	"  --unpriv        unprivileged rules (no pointer leaks or pointer comparisons)\n"
@@ -127,7 +129,7 @@ int cmd_verify(int argc, char **argv)
 	bpfx_platform *plat = NULL;
 	int err = bpfx_platform_bundled(platform, &plat);
 	if (err) {
-		fprintf(stderr, "bpfx verify: unknown platform '%s' (known: generic)\n", platform);
+		fprintf(stderr, "bpfx verify: unknown platform '%s' (known: generic, linux)\n", platform);
 		return 2;
 	}
 	if (demo) {
@@ -156,6 +158,14 @@ int cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	vo.maps = maps;
+	if (obj && !vo.prog_type) { /* the program type libbpf would infer, if the platform has it */
+		size_t idx = 0;
+		struct bpfx_object_prog_info pi;
+		if ((!section && !progname) || bpfx_object_find_prog(obj, section, progname, &idx) == 0)
+			if (bpfx_object_prog(obj, idx, &pi) == 0 && pi.type && *pi.type &&
+			    bpfx_platform_find_prog_type(plat, pi.type) == 0)
+				vo.prog_type = pi.type;
+	}
 	int verbose = 0;
 	vo.log = cli_log;
 	vo.log_user = &verbose;
