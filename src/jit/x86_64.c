@@ -1354,30 +1354,46 @@ static size_t emit_folded_mem(struct jit *j, size_t i)
 	} else {
 		return 0;
 	}
-	/* the memory instruction must use the computed address as its base */
-	const struct bpfx_insn *m = X(len - 1);
-	uint8_t fmt = bpfx_op_table[OP(len - 1)].fmt;
-	bool load = fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX;
-	if ((load ? m->src : m->dst) != addr)
-		return 0;
-	if (fmt == BPFX_FMT_STX && (temps >> m->src) & 1)
-		return 0; /* stores a temporary */
-	uint16_t after = j->live_out[i + len - 1];
-	if (load)
-		after &= (uint16_t)~(1u << m->dst); /* the load redefines its dst */
+	/* Then one or more loads/stores through the computed address. Each must
+	 * leave the address and its inputs unchanged, except the last. */
+	size_t first = len - 1, last;
+	for (last = first;; last++) {
+		const struct bpfx_insn *m = X(last);
+		uint8_t fmt = bpfx_op_table[OP(last)].fmt;
+		bool load = fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX;
+		if ((load ? m->src : m->dst) != addr || (fmt == BPFX_FMT_STX && ((temps >> m->src) & 1))) {
+			if (last == first)
+				return 0; /* does not use the address, or stores a temporary */
+			last--;
+			break;
+		}
+		if (load && (((temps >> m->dst) & 1) || m->dst == base || m->dst == index))
+			break; /* changes what later ones would use: the last one */
+		if (last - first >= 7 || !(OPAT(last + 1) && is_mem_op(OP(last + 1))))
+			break; /* (at most 8, to bound the code of one group) */
+	}
+	const struct bpfx_insn *lm = X(last);
+	uint8_t lfmt = bpfx_op_table[OP(last)].fmt;
+	uint16_t after = j->live_out[i + last];
+	if (lfmt == BPFX_FMT_LDX || lfmt == BPFX_FMT_LDXSX)
+		after &= (uint16_t)~(1u << lm->dst); /* the last load redefines its dst */
 	if (after & temps)
 		return 0;
-	int size = bpfx_code_size(m->code);
 	j->mem_index = reg_map[index];
 	j->mem_scale = scale;
-	if (load)
-		emit_load(j, size, fmt == BPFX_FMT_LDXSX, reg_map[m->dst], reg_map[base], m->off);
-	else if (fmt == BPFX_FMT_ST)
-		emit_store_imm(j, size, reg_map[base], m->off, m->imm);
-	else
-		emit_store_reg(j, size, reg_map[base], m->off, reg_map[m->src]);
+	for (size_t q = first; q <= last; q++) {
+		const struct bpfx_insn *m = X(q);
+		uint8_t fmt = bpfx_op_table[OP(q)].fmt;
+		int size = bpfx_code_size(m->code);
+		if (fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX)
+			emit_load(j, size, fmt == BPFX_FMT_LDXSX, reg_map[m->dst], reg_map[base], m->off);
+		else if (fmt == BPFX_FMT_ST)
+			emit_store_imm(j, size, reg_map[base], m->off, m->imm);
+		else
+			emit_store_reg(j, size, reg_map[base], m->off, reg_map[m->src]);
+	}
 	j->mem_index = -1;
-	return len;
+	return last + 1;
 #undef OPAT
 #undef OP
 #undef X

@@ -638,10 +638,23 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 				addr = c;
 				break;
 			}
-			if (o->fmt == BPFX_FMT_LDX || o->fmt == BPFX_FMT_LDXSX)
-				p[len++] = from_row(mk, (int)(rnd() % 9), addr, off, 0);
-			else
-				p[len++] = from_row(mk, addr, o->fmt == BPFX_FMT_ST ? 0 : rr[3 + (int)(rnd() % 6)], off, rnd_imm());
+			int extra = (rnd() % 2) ? (int)(rnd() % 4) : 0; /* more accesses through it */
+			for (int e = 0; e <= extra; e++) {
+				if (e) {
+					mk = op_id(mems[rnd() % 15]);
+					o = &bpfx_op_table[mk];
+					sz = bpfx_code_size(o->code);
+					target = -(int64_t)sz * (1 + (int64_t)(rnd() % (uint64_t)(64 / sz)));
+					off = (int16_t)(target + (nn << k));
+				}
+				/* only the last load may overwrite the address */
+				int ldst = e < extra ? rr[3 + (int)(rnd() % 6)] : (int)(rnd() % 9);
+				if (o->fmt == BPFX_FMT_LDX || o->fmt == BPFX_FMT_LDXSX)
+					p[len++] = from_row(mk, ldst, addr, off, 0);
+				else
+					p[len++] = from_row(mk, addr, o->fmt == BPFX_FMT_ST ? 0 : rr[3 + (int)(rnd() % 6)], off,
+							    rnd_imm());
+			}
 			/* the address register holds a stack address (which differs
 			 * between the engines): it always dies; the others usually */
 			if (rnd() % 8 || addr == a)
@@ -1473,6 +1486,18 @@ static void test_misc_rows(void)
 	CHECK(diff_run(&pr, mem, 8, 0, &r0));
 	CHECK_EQ_U64(r0, 0x1234);
 	prog_free(&pr);
+	/* a folded load that overwrites the index ends the group */
+	{
+		struct bpfx_insn f[] = {
+			ST(BPFX_SZ_DW, 10, -8, 5), ST(BPFX_SZ_DW, 10, -16, 7), MOV64_IMM(1, -8), MOV64_REG(2, 10),
+			ALU64_REG(0x00, 2, 1), LDX(BPFX_SZ_DW, 1, 2, 0), LDX(BPFX_SZ_DW, 3, 2, -8), MOV64_IMM(2, 0),
+			MOV64_REG(0, 1), ALU64_REG(0x00, 0, 3), EXIT(),
+		};
+		CHECK(prog_load(&pr, f, sizeof(f) / sizeof(f[0]), NULL) == 0);
+		CHECK(diff_run(&pr, mem, 8, 0, &r0));
+		CHECK_EQ_U64(r0, 12);
+		prog_free(&pr);
+	}
 	/* lddw map kinds take the VM's values */
 	struct bpfx_insn q[] = {
 		INSN(0x18, 0, 1, 0, 3), INSN(0, 0, 0, 0, 0), INSN(0x18, 1, 2, 0, 3), INSN(0, 0, 0, 0, 4),
