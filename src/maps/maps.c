@@ -286,6 +286,12 @@ int bpfx_map_create(const struct bpfx_map_opts *opts, bpfx_map **out)
 		m->ref = calloc(n, 1);
 		if (!m->buckets || !m->next || !m->ebucket || !m->used || !m->ref)
 			goto nomem;
+		if (m->type == BPFX_MAP_TYPE_LPM_TRIE) {
+			m->eplen = calloc(n, sizeof(uint16_t));
+			m->plen_count = calloc((m->key_size - 4) * 8 + 1, sizeof(uint32_t));
+			if (!m->eplen || !m->plen_count)
+				goto nomem;
+		}
 		for (uint32_t i = 0; i < m->nbuckets; i++)
 			m->buckets[i] = BPFX_NIL;
 		for (uint32_t i = 0; i < n; i++)
@@ -348,6 +354,8 @@ static void map_put(bpfx_map *m)
 	free(m->buckets);
 	free(m->next);
 	free(m->ebucket);
+	free(m->eplen);
+	free(m->plen_count);
 	free(m->used);
 	free(m->ref);
 	free(m->slots);
@@ -478,6 +486,8 @@ static void hash_unlink(bpfx_map *m, uint32_t i)
 		pp = &m->next[*pp];
 	if (*pp == i)
 		*pp = m->next[i];
+	if (m->plen_count)
+		m->plen_count[m->eplen[i]]--;
 	__atomic_store_n(&m->used[i], 0, __ATOMIC_RELEASE);
 	m->next[i] = m->free_head;
 	m->free_head = i;
@@ -540,6 +550,12 @@ static int hash_update(bpfx_map *m, const void *key, const void *value, uint64_t
 		m->free_head = m->next[i];
 		memcpy(elem_key(m, i), key, m->key_size);
 		m->ebucket[i] = b;
+		if (m->plen_count) {
+			uint32_t plen;
+			memcpy(&plen, key, 4);
+			m->eplen[i] = (uint16_t)plen;
+			m->plen_count[plen]++;
+		}
 		if (cpu != UINT32_MAX)
 			memset(elem_val(m, i, 0), 0, (size_t)m->stride * m->ncpus);
 		m->next[i] = m->buckets[b];
@@ -603,18 +619,8 @@ static int hash_next_key(bpfx_map *m, const void *key, void *next)
 
 /* ------------------------------------------------------------ LPM trie --- */
 
-/* Keys are stored with the bits past prefixlen cleared. */
-static bool lpm_match(const uint8_t *data, const uint8_t *key, uint32_t bits)
-{
-	uint32_t full = bits / 8, rest = bits % 8;
-	if (memcmp(data, key, full))
-		return false;
-	if (!rest)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return ((data[full] ^ key[full]) & mask) == 0;
-}
-
+/* LPM keys are stored canonical: the bits past prefixlen cleared. Elements
+ * live in the hash table under their canonical key. */
 static void lpm_canon(const bpfx_map *m, const void *key, uint8_t *out)
 {
 	uint32_t plen, dlen = m->key_size - 4;
@@ -637,26 +643,27 @@ static int lpm_check_key(bpfx_map *m, const void *key, uint32_t *plen)
 	return 0;
 }
 
-/* Longest stored prefix matching the first prefixlen bits of key. Lock held. */
+/* Longest stored prefix matching the first prefixlen bits of key: one hash
+ * probe per prefix length in use, longest first. Lock held (shared). */
 static uint32_t lpm_longest(const bpfx_map *m, const void *key)
 {
-	uint32_t plen, best = BPFX_NIL, best_len = 0;
+	uint32_t plen, maxbits = (m->key_size - 4) * 8;
 	memcpy(&plen, key, 4);
-	if (plen > (m->key_size - 4) * 8)
-		plen = (m->key_size - 4) * 8;
-	for (uint32_t i = 0; i < m->max_entries; i++) {
-		if (!m->used[i])
+	if (plen > maxbits)
+		plen = maxbits;
+	uint8_t canon[4 + LPM_DATA_MAX];
+	for (uint32_t l = plen + 1; l-- > 0;) {
+		if (!m->plen_count[l])
 			continue;
-		uint32_t el;
-		memcpy(&el, elem_key(m, i), 4);
-		if (el > plen || (best != BPFX_NIL && el <= best_len))
-			continue;
-		if (lpm_match(elem_key(m, i) + 4, (const uint8_t *)key + 4, el)) {
-			best = i;
-			best_len = el;
-		}
+		uint8_t probe[4 + LPM_DATA_MAX];
+		memcpy(probe, key, m->key_size);
+		memcpy(probe, &l, 4);
+		lpm_canon(m, probe, canon);
+		uint32_t i = hash_find(m, canon, NULL, NULL);
+		if (i != BPFX_NIL)
+			return i;
 	}
-	return best;
+	return BPFX_NIL;
 }
 
 /* ---------------------------------------------------------- host entry --- */
@@ -808,29 +815,7 @@ int bpfx_map_update_cpu(bpfx_map *m, const void *key, const void *value, uint64_
 			return err;
 		uint8_t canon[4 + LPM_DATA_MAX];
 		lpm_canon(m, key, canon);
-		pthread_rwlock_wrlock(&m->rw);
-		uint32_t i = BPFX_NIL;
-		for (uint32_t j = 0; j < m->max_entries && i == BPFX_NIL; j++)
-			if (m->used[j] && memcmp(elem_key(m, j), canon, m->key_size) == 0)
-				i = j;
-		if (i != BPFX_NIL && flags == BPFX_NOEXIST)
-			err = BPFX_E_EXIST;
-		else if (i == BPFX_NIL && flags == BPFX_EXIST)
-			err = BPFX_E_NOENT;
-		else if (i == BPFX_NIL && m->free_head == BPFX_NIL)
-			err = BPFX_E_FULL;
-		if (!err) {
-			if (i == BPFX_NIL) {
-				i = m->free_head;
-				m->free_head = m->next[i];
-				memcpy(elem_key(m, i), canon, m->key_size);
-				m->count++;
-			}
-			memcpy(elem_val(m, i, 0), value, m->vsize);
-			__atomic_store_n(&m->used[i], 1, __ATOMIC_RELEASE);
-		}
-		pthread_rwlock_unlock(&m->rw);
-		return err;
+		return hash_update(m, canon, value, flags, UINT32_MAX);
 	}
 	case BPFX_MAP_TYPE_QUEUE:
 	case BPFX_MAP_TYPE_STACK:
@@ -910,19 +895,7 @@ int bpfx_map_delete(bpfx_map *m, const void *key)
 			return err;
 		uint8_t canon[4 + LPM_DATA_MAX];
 		lpm_canon(m, key, canon);
-		err = BPFX_E_NOENT;
-		pthread_rwlock_wrlock(&m->rw);
-		for (uint32_t j = 0; j < m->max_entries; j++)
-			if (m->used[j] && memcmp(elem_key(m, j), canon, m->key_size) == 0) {
-				__atomic_store_n(&m->used[j], 0, __ATOMIC_RELEASE);
-				m->next[j] = m->free_head;
-				m->free_head = j;
-				m->count--;
-				err = 0;
-				break;
-			}
-		pthread_rwlock_unlock(&m->rw);
-		return err;
+		return hash_delete(m, canon);
 	}
 	case BPFX_MAP_TYPE_PROG_ARRAY:
 		if (array_index(m, key, &idx))
@@ -964,28 +937,13 @@ int bpfx_map_get_next_key(bpfx_map *m, const void *key, void *next)
 		return hash_next_key(m, key, next);
 	case BPFX_MAP_TYPE_LPM_TRIE: {
 		uint8_t canon[4 + LPM_DATA_MAX];
-		uint32_t start = 0, plen;
-		pthread_rwlock_rdlock(&m->rw);
-		if (key) {
+		uint32_t plen = 0;
+		if (key)
 			memcpy(&plen, key, 4);
-			if (plen <= (m->key_size - 4) * 8) {
-				lpm_canon(m, key, canon);
-				for (uint32_t j = 0; j < m->max_entries; j++)
-					if (m->used[j] && memcmp(elem_key(m, j), canon, m->key_size) == 0) {
-						start = j + 1;
-						break;
-					}
-			}
-		}
-		int err = BPFX_E_NOENT;
-		for (uint32_t j = start; j < m->max_entries; j++)
-			if (m->used[j]) {
-				memcpy(next, elem_key(m, j), m->key_size);
-				err = 0;
-				break;
-			}
-		pthread_rwlock_unlock(&m->rw);
-		return err;
+		if (!key || plen > (m->key_size - 4) * 8)
+			return hash_next_key(m, NULL, next);
+		lpm_canon(m, key, canon);
+		return hash_next_key(m, canon, next);
 	}
 	default:
 		return bad(m, BPFX_E_UNSUPPORTED, "has no keys to iterate");

@@ -44,6 +44,8 @@ struct bpfx_map {
 	                               * overwritten by a checked program: never rehash them) */
 	uint8_t *used;                /* atomic 0/1 per element */
 	uint8_t *ref;                 /* LRU: referenced since the clock hand passed */
+	uint16_t *eplen;              /* LPM: prefix length of each element */
+	uint32_t *plen_count;         /* LPM: elements per prefix length (0..data bits) */
 	uint32_t free_head, count, hand;
 
 	/* array of maps / prog array: atomic pointers */

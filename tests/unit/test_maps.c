@@ -324,6 +324,83 @@ static void test_lpm(void)
 #undef SETK
 }
 
+/* Random prefixes against a brute-force longest-prefix reference. */
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13, rnd_state ^= rnd_state >> 17, rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+static void test_lpm_random(void)
+{
+	enum { N = 300 };
+	struct lk {
+		uint32_t plen;
+		uint8_t a[4];
+	};
+	static struct lk ref[N];
+	static uint64_t refv[N];
+	static int live[N];
+	bpfx_map *m = mk(BPFX_MAP_TYPE_LPM_TRIE, 8, 8, N, 0);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	for (int i = 0; i < N; i++) {
+		uint32_t addr = rnd() & 0xffff0f0fu; /* clustered, so prefixes nest */
+		ref[i].plen = rnd() % 33;
+		uint32_t mask = ref[i].plen ? ~0u << (32 - ref[i].plen) : 0;
+		addr &= mask;
+		for (int b = 0; b < 4; b++)
+			ref[i].a[b] = (uint8_t)(addr >> (24 - 8 * b));
+		refv[i] = (uint64_t)i + 1;
+		live[i] = 1;
+		for (int j = 0; j < i; j++) /* a duplicate prefix replaces the older one */
+			if (live[j] && ref[j].plen == ref[i].plen && !memcmp(ref[j].a, ref[i].a, 4))
+				live[j] = 0;
+		CHECK(bpfx_map_update(m, &ref[i], &refv[i], BPFX_ANY) == 0);
+	}
+	int mismatches = 0;
+	for (int round = 0; round < 2; round++) {
+		for (int q = 0; q < 3000; q++) {
+			struct lk key = {.plen = 32};
+			uint32_t addr = rnd() & 0xffff0f0fu;
+			if (q % 3 == 0) {
+				key.plen = rnd() % 33;
+			} else {
+				/* inside a stored prefix, random below it */
+				const struct lk *r = &ref[rnd() % N];
+				uint32_t ra = (uint32_t)r->a[0] << 24 | r->a[1] << 16 | r->a[2] << 8 | r->a[3];
+				uint32_t mask = r->plen ? ~0u << (32 - r->plen) : 0;
+				addr = ra | (addr & ~mask);
+			}
+			for (int b = 0; b < 4; b++)
+				key.a[b] = (uint8_t)(addr >> (24 - 8 * b));
+			int best = -1;
+			for (int j = 0; j < N; j++) {
+				if (!live[j] || ref[j].plen > key.plen)
+					continue;
+				uint32_t ra = (uint32_t)ref[j].a[0] << 24 | ref[j].a[1] << 16 | ref[j].a[2] << 8 | ref[j].a[3];
+				uint32_t mask = ref[j].plen ? ~0u << (32 - ref[j].plen) : 0;
+				if ((addr & mask) == ra && (best < 0 || ref[j].plen > ref[best].plen))
+					best = j;
+			}
+			uint64_t v = 0;
+			int e = bpfx_map_lookup(m, &key, &v);
+			if (best < 0 ? e != BPFX_E_NOENT : (e != 0 || v != refv[best]))
+				mismatches++;
+		}
+		/* delete half, then query again */
+		for (int j = 0; j < N; j += 2)
+			if (live[j]) {
+				CHECK(bpfx_map_delete(m, &ref[j]) == 0);
+				live[j] = 0;
+			}
+	}
+	CHECK_EQ_U64(mismatches, 0);
+	bpfx_map_destroy(m);
+}
+
 static void test_queue_stack_bloom(void)
 {
 	bpfx_map *q = mk(BPFX_MAP_TYPE_QUEUE, 0, 4, 3, 0);
@@ -556,6 +633,7 @@ int main(void)
 	test_hash();
 	test_lru();
 	test_lpm();
+	test_lpm_random();
 	test_queue_stack_bloom();
 	test_ringbuf();
 	test_perf_prog_inner();
