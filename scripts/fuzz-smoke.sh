@@ -15,6 +15,7 @@ conf_git=${BPFX_CONFORMANCE_GIT:-/work/.mirror/Alan-Jowett+bpf_conformance/repo}
 
 command -v clang-19 >/dev/null || { echo "fuzz-smoke: clang-19 not found" >&2; exit 2; }
 
+mkdir -p "$bdir"
 echo "fuzz-smoke: building in $bdir"
 cmake -S "$src" -B "$bdir" -DCMAKE_C_COMPILER=clang-19 -DBPFX_FUZZ=ON -DBPFX_BENCH=OFF \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$bdir/configure.log" 2>&1 ||
