@@ -41,7 +41,10 @@ struct bpfx_object_prog_info {
 	const char *type;          /* program type libbpf would infer ("xdp", ...), or "" */
 	/* Bytecode after subprogram linking (used .text functions appended, call
 	 * offsets fixed). Map and global-data references are lddw with src
-	 * BPFX_LDDW_MAP_IDX / BPFX_LDDW_MAP_VALUE_IDX and imm = map index. */
+	 * BPFX_LDDW_MAP_IDX / BPFX_LDDW_MAP_VALUE_IDX and imm = map index (next
+	 * imm = byte offset for data); function addresses are lddw src
+	 * BPFX_LDDW_CODE_ADDR with imm relative to the next slot; externs: see
+	 * struct bpfx_object_extern_info. docs/loader.md has the details. */
 	const struct bpfx_insn *insns;
 	size_t insn_count;
 };
@@ -51,7 +54,6 @@ BPFX_API int bpfx_object_prog(const bpfx_object *obj, size_t index, struct bpfx_
 /* Finds a program by section and/or name (either may be NULL); BPFX_E_NOENT. */
 BPFX_API int bpfx_object_find_prog(const bpfx_object *obj, const char *section, const char *name,
 				   size_t *index);
-
 
 /* ---- maps ---------------------------------------------------------------- */
 
