@@ -30,10 +30,13 @@
 int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **labels_out)
 {
 #if !BPFX_INTERP_SWITCH
-	static const void *const labels[BPFX_OP__COUNT] = {
+	static const void *const labels[BPFX_XOP__END] = {
 #define BPFX_X_LABEL(ID, ...) [BPFX_OP_##ID] = &&L_##ID,
 		BPFX_OPCODES(BPFX_X_LABEL)
 #undef BPFX_X_LABEL
+#define BPFX_X_XLABEL(A, B) [BPFX_XOP_##A##__##B] = &&X_##A##__##B,
+		BPFX_FUSED(BPFX_X_XLABEL)
+#undef BPFX_X_XLABEL
 	};
 	if (!run) {
 		*labels_out = labels;
@@ -452,6 +455,23 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 				STACK_WINDOW();
 			}
 			vmbreak;
+#if !BPFX_INTERP_SWITCH
+			/* Fused pairs: the first instruction, then straight into the second. */
+#define FIRST_MOV64_X DST = SRC
+#define FIRST_ADD64_X DST += SRC
+#define FIRST_ADD64_K DST += IMM
+#define BPFX_X_FUSED(A, B)                                                                            \
+	X_##A##__##B : {                                                                              \
+		FIRST_##A;                                                                            \
+		ip++;                                                                                 \
+	}                                                                                             \
+	goto L_##B;
+			BPFX_FUSED(BPFX_X_FUSED)
+#undef BPFX_X_FUSED
+#undef FIRST_MOV64_X
+#undef FIRST_ADD64_X
+#undef FIRST_ADD64_K
+#endif
 #if BPFX_INTERP_SWITCH
 		case BPFX_OP__COUNT:
 		case BPFX_OP__INVALID:

@@ -335,6 +335,19 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 		}
 		(void)od;
 	}
+	/* Fused pairs, where the engines have them (computed-goto builds). */
+	if (labels)
+		for (size_t i = 0; i + 1 < p->count; i++) {
+			int a = p->ops[i], b = p->ops[i + 1];
+#define BPFX_X_FUSE(A, B)                                                                             \
+	if (a == BPFX_OP_##A && b == BPFX_OP_##B) {                                                   \
+		p->code[i].op = BPFX_XOP_##A##__##B;                                                  \
+		p->code[i].h = labels[BPFX_XOP_##A##__##B];                                           \
+		continue;                                                                             \
+	}
+			BPFX_FUSED(BPFX_X_FUSE)
+#undef BPFX_X_FUSE
+		}
 	return 0;
 }
 

@@ -57,7 +57,7 @@ const struct bpfx_func *bpfx_func_lookup(const struct bpfx_func_table *t, uint64
  */
 struct bpfx_dinsn {
 	const void *h;                /* fast engine: handler label address */
-	uint16_t op;                  /* enum bpfx_op */
+	uint16_t op;                  /* dispatch id: enum bpfx_op or enum bpfx_xop (use prog->ops for the op) */
 	uint8_t dst, src;
 	int32_t off;                  /* memory offset; or jump/call/lddw offset: target = this + 1 + off */
 	uint64_t imm;                 /* sign-extended imm; lddw: the 64-bit value */
@@ -65,6 +65,28 @@ struct bpfx_dinsn {
 		bpfx_helper_fn fn;                /* call helper / kfunc */
 		const struct bpfx_dinsn *tgt;     /* jump, local call: code + index + 1 + off */
 	};
+};
+
+/*
+ * Fused pairs (computed-goto builds only): when instruction i is A and i+1 is
+ * B, the decoder gives i a handler that runs A and then jumps straight into
+ * B's handler (a direct jump instead of a dispatch). Instruction i+1 keeps
+ * its own handler, so jumps to it are unaffected, and errors in B still name
+ * i+1. The pairs are the most frequent ones in compiled code (three-operand
+ * add, indexed load, loop counter then back edge).
+ */
+#define BPFX_FUSED(F)                                                                                 \
+	F(MOV64_X, ADD64_X)                                                                           \
+	F(ADD64_X, LDX_b) F(ADD64_X, LDX_h) F(ADD64_X, LDX_w) F(ADD64_X, LDX_dw)                      \
+	F(ADD64_K, JNE_X) F(ADD64_K, JNE_K) F(ADD64_K, JLT_X) F(ADD64_K, JLT_K)                       \
+	F(ADD64_K, JGT_X) F(ADD64_K, JGT_K) F(ADD64_K, JEQ_X) F(ADD64_K, JEQ_K)
+
+enum bpfx_xop {
+	BPFX_XOP__FIRST = BPFX_OP__COUNT - 1,
+#define BPFX_X_XOP(A, B) BPFX_XOP_##A##__##B,
+	BPFX_FUSED(BPFX_X_XOP)
+#undef BPFX_X_XOP
+	BPFX_XOP__END
 };
 
 struct bpfx_prog {

@@ -218,6 +218,58 @@ static void test_jumps_mem(void)
 	EXPECT(gx2, NULL, 0, 2);
 }
 
+/* Fused pairs (computed-goto builds): same results, jumps into the second
+ * half, and errors in the second half name it. */
+static void test_fused(void)
+{
+	uint8_t ctx[4] = {1, 2, 3, 4};
+	struct bpfx_insn sum[] = {MOV64K(0, 0), MOV64K(2, 0), MOV64X(3, 1), ALU64X(ADD, 3, 2), LDX(B, 4, 3, 0),
+				  ALU64X(ADD, 0, 4), ALU64K(ADD, 2, 1), JK(JLT, 2, 4, -6), EXIT};
+	EXPECT(sum, ctx, sizeof(ctx), 10);
+	struct bpfx_insn sizes[] = {MOV64K(2, 0), MOV64X(3, 1), ALU64X(ADD, 3, 2), LDX(H, 0, 3, 0), ALU64X(ADD, 3, 2),
+				    LDX(W, 4, 3, 0), ALU64X(ADD, 0, 4), ST(DW, 10, -8, 0x11), MOV64X(5, 10), MOV64K(6, -8),
+				    ALU64X(ADD, 5, 6), LDX(DW, 4, 5, 0), ALU64X(ADD, 0, 4), EXIT};
+	EXPECT(sizes, ctx, sizeof(ctx), 0x0201 + 0x04030201 + 0x11);
+	struct bpfx_insn into[] = {MOV64K(3, 5), MOV64K(4, 7), JA(1), MOV64X(3, 4), ALU64X(ADD, 3, 4),
+				   MOV64X(0, 3), EXIT};
+	EXPECT(into, NULL, 0, 12);
+	/* every fused compare, K and X, as loop exits and back edges */
+	static const uint8_t jops[] = {JNE, JLT, JGT, JEQ};
+	for (size_t k = 0; k < sizeof(jops); k++)
+		for (int x = 0; x < 2; x++) {
+			uint8_t j = jops[k];
+			int back = j == JNE || j == JLT; /* loop while true */
+			int32_t lim = j == JGT ? 9 : 10;
+			struct bpfx_insn prog[] = {
+				MOV64K(0, 0), MOV64K(1, 0), MOV64K(2, lim), ALU64K(ADD, 0, 3), ALU64K(ADD, 1, 1),
+				x ? (struct bpfx_insn)JX(j, 1, 2, back ? -3 : 1) : (struct bpfx_insn)JK(j, 1, lim, back ? -3 : 1),
+				back ? (struct bpfx_insn)EXIT : (struct bpfx_insn)JA(-4), EXIT};
+			expect_line = __LINE__;
+			expect_both(prog, N(prog), NULL, 0, 30);
+		}
+	/* the decoder did fuse (in computed-goto builds) */
+	bpfx_vm *vm = new_vm(0, 0);
+	const void *const *labels = NULL;
+	bpfx_interp_fast(NULL, NULL, &labels);
+	bpfx_prog *ps = load(vm, sum, N(sum), BPFX_LOAD_TRUSTED);
+	if (labels) {
+		CHECK(ps->code[2].op == BPFX_XOP_MOV64_X__ADD64_X);
+		CHECK(ps->code[3].op == BPFX_XOP_ADD64_X__LDX_b);
+		CHECK(ps->code[6].op == BPFX_XOP_ADD64_K__JLT_K);
+		CHECK(ps->code[4].op == BPFX_OP_LDX_b);
+	}
+	bpfx_prog_destroy(ps);
+	/* a fault in the second half names the second instruction */
+	struct bpfx_insn flt[] = {MOV64K(2, 4), ALU64X(ADD, 1, 2), LDX(B, 0, 1, 0), EXIT};
+	bpfx_prog *p = load(vm, flt, N(flt), 0);
+	struct bpfx_run_result res;
+	CHECK(run(p, BPFX_ENGINE_CHECKED, ctx, sizeof(ctx), &res) == BPFX_E_MEM_FAULT);
+	CHECK_EQ_U64(res.insn, 2);
+	CHECK_EQ_U64(res.fault_addr, (uintptr_t)ctx + 4);
+	bpfx_prog_destroy(p);
+	bpfx_vm_destroy(vm);
+}
+
 /* ---- helpers ---- */
 static uint64_t h_add(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, bpfx_run *r)
 {
@@ -708,6 +760,7 @@ int main(void)
 {
 	test_alu();
 	test_jumps_mem();
+	test_fused();
 	test_helpers();
 	test_load_errors();
 	test_engines();
