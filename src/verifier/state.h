@@ -50,8 +50,12 @@ struct vframe {
 	uint32_t callsite; /* instruction that called this frame (main: UINT32_MAX) */
 	uint32_t subprog;  /* function index */
 	uint8_t stype[BPFX_STACK_SIZE]; /* per byte, ST_*; index 0 is offset -512 */
-	struct vreg spill[VSLOTS];      /* slot k valid when its 8 bytes are ST_SPILL */
+	/* Spilled registers of the top nspill slots (allocated as the frame
+	 * grows): slot k, valid when its 8 bytes are ST_SPILL, is VSPILL(f, k). */
+	uint32_t nspill;
+	struct vreg *spill;
 };
+#define VSPILL(f, k) (&(f)->spill[(k) - (VSLOTS - (int)(f)->nspill)])
 
 #define VMAX_REFS 32
 
@@ -83,6 +87,8 @@ struct vrec {
 	struct vstate *st;
 	struct vrec *parent;
 	uint32_t branches; /* explorations still running below it; 0 = complete */
+	uint32_t hit, miss; /* how often it pruned a path / failed to */
+	int retired;        /* dropped from its list; freed when complete */
 	struct vrec *next;
 };
 

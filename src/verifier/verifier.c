@@ -69,6 +69,7 @@ struct venv {
 	/* exploration */
 	struct vrec **visited;
 	uint32_t *nvisited;
+	uint64_t stored_cur;
 	struct vstate **work;
 	size_t nwork, capwork;
 	uint32_t next_id;
@@ -104,13 +105,71 @@ static void states_add(struct venv *e, int64_t k)
 		e->stats.peak_states = e->states_cur;
 }
 
+static size_t frame_bytes(const struct vframe *f)
+{
+	return sizeof(*f) + f->nspill * sizeof(struct vreg);
+}
+
+static struct vframe *frame_alloc(struct venv *e)
+{
+	struct vframe *f = calloc(1, sizeof(*f));
+	if (f)
+		mem_add(e, sizeof(*f));
+	return f;
+}
+
+static void frame_free(struct venv *e, struct vframe *f)
+{
+	mem_add(e, -(int64_t)frame_bytes(f));
+	free(f->spill);
+	free(f);
+}
+
+static struct vframe *frame_dup(struct venv *e, const struct vframe *src)
+{
+	struct vframe *f = malloc(sizeof(*f));
+	if (!f)
+		return NULL;
+	*f = *src;
+	if (src->nspill) {
+		f->spill = malloc(src->nspill * sizeof(struct vreg));
+		if (!f->spill) {
+			free(f);
+			return NULL;
+		}
+		memcpy(f->spill, src->spill, src->nspill * sizeof(struct vreg));
+	}
+	mem_add(e, (int64_t)frame_bytes(f));
+	return f;
+}
+
+/* Makes room for the spilled register of slot k (and every slot above). */
+static int ensure_spill(struct venv *e, struct vframe *f, int k)
+{
+	uint32_t need = (uint32_t)(VSLOTS - k);
+	if (need <= f->nspill)
+		return 0;
+	if (need < VSLOTS)
+		need = need + 3 < VSLOTS ? need + 3 : VSLOTS; /* a little headroom */
+	struct vreg *n = calloc(need, sizeof(*n));
+	if (!n)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory growing a stack frame");
+	if (f->nspill)
+		memcpy(n + (need - f->nspill), f->spill, f->nspill * sizeof(*n));
+	free(f->spill);
+	mem_add(e, (int64_t)((need - f->nspill) * sizeof(*n)));
+	f->spill = n;
+	f->nspill = need;
+	return 0;
+}
+
 static void state_free(struct venv *e, struct vstate *st)
 {
 	if (!st)
 		return;
 	for (uint32_t i = 0; i < st->nframes; i++)
-		free(st->fr[i]);
-	mem_add(e, -(int64_t)(sizeof(*st) + st->nframes * sizeof(struct vframe)));
+		frame_free(e, st->fr[i]);
+	mem_add(e, -(int64_t)sizeof(*st));
 	states_add(e, -1);
 	free(st);
 }
@@ -122,16 +181,15 @@ static struct vstate *state_copy(struct venv *e, const struct vstate *src)
 		return NULL;
 	*st = *src;
 	for (uint32_t i = 0; i < src->nframes; i++) {
-		st->fr[i] = malloc(sizeof(struct vframe));
+		st->fr[i] = frame_dup(e, src->fr[i]);
 		if (!st->fr[i]) {
 			for (uint32_t j = 0; j < i; j++)
-				free(st->fr[j]);
+				frame_free(e, st->fr[j]);
 			free(st);
 			return NULL;
 		}
-		memcpy(st->fr[i], src->fr[i], sizeof(struct vframe));
 	}
-	mem_add(e, (int64_t)(sizeof(*st) + st->nframes * sizeof(struct vframe)));
+	mem_add(e, sizeof(*st));
 	states_add(e, 1);
 	return st;
 }
@@ -220,7 +278,7 @@ static void dump_slot(struct venv *e, struct vsb *sb, const struct vstate *st, u
 		bytes[b] = "-ms"[f->stype[slot * 8 + b]];
 	bytes[8] = 0;
 	if (f->stype[slot * 8] == ST_SPILL) {
-		fmt_reg(e, &f->spill[slot], buf, sizeof(buf));
+		fmt_reg(e, VSPILL(f, slot), buf, sizeof(buf));
 		bpfx_vsb_printf(sb, "frame %u stack[%d..%d) = spilled %s\n", frame, slot * 8 - 512, slot * 8 - 504, buf);
 	} else {
 		bpfx_vsb_printf(sb, "frame %u stack[%d..%d) = bytes %s (- unwritten, m data, s spill)\n", frame,
@@ -364,7 +422,7 @@ static int check_init(struct venv *e, struct vstate *st, unsigned i)
 			for (int si_ = 0; si_ < VSLOTS; si_++) {                                      \
 				if (f_->stype[si_ * 8] != ST_SPILL)                                   \
 					continue;                                                     \
-				struct vreg *r = &f_->spill[si_];                                     \
+				struct vreg *r = VSPILL(f_, si_);                                     \
 				body;                                                                 \
 			}                                                                             \
 		}                                                                                     \
@@ -738,7 +796,7 @@ static void stack_clobber(struct venv *e, struct vframe *f, int64_t lo, int64_t 
 	for (int64_t s = (lo + BPFX_STACK_SIZE) / 8; s <= (hi - 1 + BPFX_STACK_SIZE) / 8 && s < VSLOTS; s++) {
 		if (s < 0 || f->stype[s * 8] != ST_SPILL)
 			continue;
-		uint8_t t = (f->spill[s].type == VT_SCALAR || !e->unpriv) ? ST_MISC : ST_INVALID;
+		uint8_t t = (VSPILL(f, s)->type == VT_SCALAR || !e->unpriv) ? ST_MISC : ST_INVALID;
 		memset(&f->stype[s * 8], t, 8);
 	}
 }
@@ -784,7 +842,10 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 				    "a pointer is stored to the stack in part or at a variable offset, where its bytes "
 				    "read back as a number");
 		if (whole && val) {
-			f->spill[a / 8] = *val;
+			int err2 = ensure_spill(e, f, (int)(a / 8));
+			if (err2)
+				return err2;
+			*VSPILL(f, a / 8) = *val;
 			memset(&f->stype[a], ST_SPILL, 8);
 			return 0;
 		}
@@ -794,7 +855,7 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 		return 0;
 	}
 	if (cst && size == 8 && (lo % 8) == 0 && f->stype[a] == ST_SPILL) {
-		*out = f->spill[a / 8];
+		*out = *VSPILL(f, a / 8);
 		return 0;
 	}
 	for (int64_t b = a; b < hi + size + BPFX_STACK_SIZE; b++) {
@@ -806,7 +867,7 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 				    pr, off, size, (long long)lo, (long long)(hi + size), (long long)(b - BPFX_STACK_SIZE),
 				    p->frame);
 		}
-		if (f->stype[b] == ST_SPILL && is_ptr(&f->spill[b / 8])) {
+		if (f->stype[b] == ST_SPILL && is_ptr(VSPILL(f, b / 8))) {
 			note_slots(e, p->frame, b - BPFX_STACK_SIZE, b - BPFX_STACK_SIZE);
 			return fail(e, st, BPFX_RULE_STK_004,
 				    "r%u%+d: the %d-byte read at stack offset %lld takes part of the pointer spilled at "
@@ -1307,7 +1368,7 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 						    "never written",
 						    fname, rn, (long long)lo, (long long)hi, (long long)b);
 				}
-				if (t == ST_SPILL && e->unpriv && is_ptr(&f->spill[(b + BPFX_STACK_SIZE) / 8]))
+				if (t == ST_SPILL && e->unpriv && is_ptr(VSPILL(f, (b + BPFX_STACK_SIZE) / 8)))
 					return fail(e, st, BPFX_RULE_LEAK_004,
 						    "%s: argument r%u lets the helper read a spilled pointer as data",
 						    fname, rn);
@@ -1563,10 +1624,9 @@ static int do_call_local(struct venv *e, struct vstate *st, const struct bpfx_in
 	if (st->nframes >= BPFX_MAX_CALL_DEPTH)
 		return fail(e, st, BPFX_RULE_CFG_006, "this call would open frame %u; at most %d frames may be active",
 			    st->nframes + 1, BPFX_MAX_CALL_DEPTH);
-	struct vframe *nf = calloc(1, sizeof(*nf));
+	struct vframe *nf = frame_alloc(e);
 	if (!nf)
 		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for a frame");
-	mem_add(e, sizeof(*nf));
 	struct vframe *caller = cur(st);
 	for (int i = 1; i <= 5; i++)
 		nf->regs[i] = caller->regs[i];
@@ -1597,14 +1657,13 @@ static int do_exit(struct venv *e, struct vstate *st)
 			for (int i = 0; i < BPFX_NREGS; i++)
 				dangling |= st->fr[k]->regs[i].type == VT_STACK && st->fr[k]->regs[i].frame == fi;
 			for (int s = 0; s < VSLOTS; s++)
-				dangling |= st->fr[k]->stype[s * 8] == ST_SPILL && st->fr[k]->spill[s].type == VT_STACK &&
-					    st->fr[k]->spill[s].frame == fi;
+				dangling |= st->fr[k]->stype[s * 8] == ST_SPILL && VSPILL(st->fr[k], s)->type == VT_STACK &&
+					    VSPILL(st->fr[k], s)->frame == fi;
 		}
 		if (dangling)
 			return fail(e, st, BPFX_RULE_CALL_006,
 				    "the function returns while a caller still holds a pointer into its stack frame");
-		free(f);
-		mem_add(e, -(int64_t)sizeof(*f));
+		frame_free(e, f);
 		st->nframes--;
 		struct vframe *c = cur(st);
 		for (int i = 1; i <= 5; i++)
@@ -1703,7 +1762,7 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 		for (int s = 0; s < VSLOTS; s++) {
 			const uint8_t *to = &fo->stype[s * 8], *tc = &fc->stype[s * 8];
 			if (to[0] == ST_SPILL) {
-				if (tc[0] != ST_SPILL || !reg_covers(&fo->spill[s], &fc->spill[s], &m))
+				if (tc[0] != ST_SPILL || !reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
 					return false;
 				continue;
 			}
@@ -1711,7 +1770,7 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 				if (to[b] == ST_INVALID)
 					continue;
 				/* stored: data. Current must be data, or a spilled number */
-				if (tc[b] == ST_INVALID || (tc[b] == ST_SPILL && fc->spill[s].type != VT_SCALAR))
+				if (tc[b] == ST_INVALID || (tc[b] == ST_SPILL && VSPILL(fc, s)->type != VT_SCALAR))
 					return false;
 			}
 		}
@@ -1807,15 +1866,15 @@ static bool widen_state(struct vstate *st, const struct vstate *o)
 			uint8_t *tc = &fc->stype[sl * 8];
 			const uint8_t *to = &fo->stype[sl * 8];
 			if (tc[0] == ST_SPILL && to[0] == ST_SPILL) {
-				widen_reg(&fc->spill[sl], &fo->spill[sl]);
-				if (fc->spill[sl].type == VT_UNINIT)
+				widen_reg(VSPILL(fc, sl), VSPILL(fo, sl));
+				if (VSPILL(fc, sl)->type == VT_UNINIT)
 					memset(tc, ST_INVALID, 8);
 				continue;
 			}
 			if (tc[0] == ST_SPILL) /* data in the stored state: a number at best */
-				memset(tc, fc->spill[sl].type == VT_SCALAR ? ST_MISC : ST_INVALID, 8);
+				memset(tc, VSPILL(fc, sl)->type == VT_SCALAR ? ST_MISC : ST_INVALID, 8);
 			for (int b = 0; b < 8; b++) {
-				uint8_t ob = to[b] == ST_SPILL ? (fo->spill[sl].type == VT_SCALAR ? ST_MISC : ST_INVALID) : to[b];
+				uint8_t ob = to[b] == ST_SPILL ? (VSPILL(fo, sl)->type == VT_SCALAR ? ST_MISC : ST_INVALID) : to[b];
 				if (ob == ST_INVALID)
 					tc[b] = ST_INVALID;
 			}
@@ -1824,11 +1883,21 @@ static bool widen_state(struct vstate *st, const struct vstate *o)
 	return true;
 }
 
+/* A path is over: the stored states above it have one exploration less;
+ * retired ones that are now complete are freed. */
 static void path_end(struct venv *e, struct vstate *st)
 {
-	for (struct vrec *r = st->parent; r; r = r->parent)
-		if (--r->branches > 0)
-			break;
+	struct vrec *r = st->parent;
+	while (r && --r->branches == 0) {
+		struct vrec *up = r->parent;
+		if (r->retired) {
+			state_free(e, r->st);
+			free(r);
+			mem_add(e, -(int64_t)sizeof(*r));
+			e->stored_cur--;
+		}
+		r = up;
+	}
 	state_free(e, st);
 }
 
@@ -1837,10 +1906,11 @@ static void path_end(struct venv *e, struct vstate *st)
 static int visit(struct venv *e, struct vstate *st)
 {
 	uint32_t pc = st->pc;
-	struct vrec *loop_head = NULL;
-	for (struct vrec *r = e->visited[pc]; r; r = r->next) {
+	struct vrec *loop_head = NULL, **link = &e->visited[pc];
+	for (struct vrec *r = *link; r; r = *link) {
 		if (r->branches == 0 || st->mg_epoch > r->st->mg_epoch) {
 			if (covers(e, r->st, st)) {
+				r->hit++;
 				e->stats.states_pruned++;
 				return 1;
 			}
@@ -1852,12 +1922,29 @@ static int visit(struct venv *e, struct vstate *st)
 				    "iterations, so the loop cannot be shown to end",
 				    pc);
 		}
+		/* A stored state that keeps failing to prune costs a comparison
+		 * at every visit: drop it from the list (as Linux does). One still
+		 * being explored stays allocated for its descendants' counts. */
+		if (++r->miss > r->hit * 3 + 8 && r != loop_head) {
+			*link = r->next;
+			e->nvisited[pc]--;
+			if (r->branches == 0) {
+				state_free(e, r->st);
+				free(r);
+				mem_add(e, -(int64_t)sizeof(*r));
+				e->stored_cur--;
+			} else {
+				r->retired = 1;
+			}
+			continue;
+		}
+		link = &r->next;
 	}
 	/* Around a loop that passed a may_goto: the run time bounds it, so it is
 	 * enough to reach a state that covers every iteration. */
 	if (loop_head)
 		widen_state(st, loop_head->st);
-	if (e->nvisited[pc] >= MAX_STATES_PER_INSN || e->stats.states_kept >= MAX_STATES_KEPT)
+	if (e->nvisited[pc] >= MAX_STATES_PER_INSN || e->stored_cur >= MAX_STATES_KEPT)
 		return 0;
 	if (e->prune[pc] == PRUNE_JOIN && (st->jmps_since < 2 || st->insns_since < 8))
 		return 0;
@@ -1872,6 +1959,9 @@ static int visit(struct venv *e, struct vstate *st)
 	rec->st = copy;
 	rec->parent = st->parent;
 	rec->branches = 1;
+	rec->hit = rec->miss = 0;
+	rec->retired = 0;
+	e->stored_cur++;
 	rec->next = e->visited[pc];
 	e->visited[pc] = rec;
 	e->nvisited[pc]++;
@@ -1996,13 +2086,12 @@ static int step(struct venv *e, struct vstate **pst)
 static int initial_state(struct venv *e, struct vstate **out)
 {
 	struct vstate *st = calloc(1, sizeof(*st));
-	struct vframe *f = calloc(1, sizeof(*f));
+	struct vframe *f = st ? frame_alloc(e) : NULL;
 	if (!st || !f) {
 		free(st);
-		free(f);
 		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for the initial state");
 	}
-	mem_add(e, sizeof(*st) + sizeof(*f));
+	mem_add(e, sizeof(*st));
 	states_add(e, 1);
 	st->fr[0] = f;
 	st->nframes = 1;
@@ -2065,7 +2154,7 @@ static int analyse(struct venv *e)
 	}
 	return 0;
 fail:
-	state_free(e, st);
+	path_end(e, st);
 	return err;
 }
 
@@ -2117,7 +2206,7 @@ static void capture_log(void *user, enum bpfx_log_level level, const char *msg)
 static void env_free(struct venv *e)
 {
 	while (e->nwork)
-		state_free(e, e->work[--e->nwork]);
+		path_end(e, e->work[--e->nwork]);
 	free(e->work);
 	if (e->visited)
 		for (size_t i = 0; i < e->n; i++)
