@@ -115,7 +115,7 @@ BPFX_API int bpfx_map_get_next_key(bpfx_map *map, const void *key, void *next_ke
 BPFX_API int bpfx_map_lookup_and_delete(bpfx_map *map, const void *key, void *value);
 
 /* The address a program gets from map_lookup_elem: the value (this CPU's for
- * per-CPU maps) or NULL. It stays valid while the map lives; after a delete
+ * per-CPU maps; the inner map itself for maps of maps) or NULL. It stays valid while the map lives; after a delete
  * the slot may be reused for another key (as in Linux's preallocated maps). */
 BPFX_API void *bpfx_map_lookup_ptr(bpfx_map *map, const void *key);
 /* Per-CPU maps: one CPU's value. */
