@@ -632,8 +632,18 @@ static uint64_t h_spin_lock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 	uint32_t *l = PTR(r1);
 	for (unsigned spins = 0; __atomic_exchange_n(l, 1u, __ATOMIC_ACQUIRE); spins++) {
 		while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
-			if (++spins % 64 == 0)
+			if (++spins % 64 == 0) {
+				/* a lock never released (a checked program may forget
+				 * to unlock) must not hang a cancellable run */
+				if (run->cancel && __atomic_load_n(run->cancel, __ATOMIC_RELAXED)) {
+					bpfx_fail(run->diag, BPFX_E_CANCELLED,
+						  "%s: cancelled while waiting in spin_lock at 0x%llx", pname(run),
+						  (unsigned long long)r1);
+					end_run(run, BPFX_E_CANCELLED);
+					return 0;
+				}
 				sched_yield();
+			}
 		}
 	}
 	return 0;

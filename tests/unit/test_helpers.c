@@ -501,6 +501,14 @@ static void test_env(void)
 	uint64_t val[2] = {1, 1};
 	uint32_t k = 0;
 	CHECK(bpfx_map_lookup(maps[0], &k, val) == 0 && val[0] == 0 && val[1] == 2);
+	/* a lock left held: a cancelled run does not hang in spin_lock */
+	uint64_t held[2] = {1, 0};
+	bpfx_map_update(maps[0], &k, held, 0);
+	int cancel = 1;
+	struct bpfx_run_opts cro = {.sz = sizeof(cro), .engine = BPFX_ENGINE_CHECKED, .cancel = &cancel};
+	logbuf[0] = 0;
+	CHECK(p && bpfx_prog_run(p, &cro, &res) == BPFX_E_CANCELLED);
+	CHECK_STR_CONTAINS(logbuf, "spin_lock");
 	bpfx_prog_destroy(p);
 	p = load_src("r1 = map_value_idx[0x0]+0x2 ll\n call 93\n r0 = 0\n exit\n", __LINE__);
 	CHECK(p && run(p, BPFX_ENGINE_CHECKED, &res) == BPFX_E_INVAL);
