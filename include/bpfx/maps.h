@@ -60,7 +60,7 @@ enum bpfx_map_type {
 #define BPFX_NOEXIST 1u
 #define BPFX_EXIST 2u
 
-/* A ring buffer record's size limit and alignment. */
+/* Header bytes before each ring buffer record (records are 8-byte aligned). */
 #define BPFX_RINGBUF_HDR_SIZE 8u
 
 struct bpfx_map_opts {
