@@ -39,6 +39,7 @@ if(NOT TMP)
   message(FATAL_ERROR "pass -DTMP=scratch-directory")
 endif()
 set(tmp ${TMP})
+file(REMOVE_RECURSE ${tmp}) # start clean: leftovers of an earlier run change the counts
 file(MAKE_DIRECTORY ${tmp})
 file(WRITE ${tmp}/add.s "mov %r0, 5\nadd %r0, %r2\nexit\n")
 expect_rc(0 ${BPFX} run ${tmp}/add.s --mem-hex "01 02 03")
