@@ -13,12 +13,15 @@
  *
  * Image layout:
  *   [int3 padding][trampoline][common exit handlers][body: one run of code per
- *   BPF instruction][function entry prologues][per-instruction exit stubs]
+ *   BPF instruction, each function's prologue just before its first
+ *   instruction][per-instruction exit stubs]
  *
  * Native frame of one BPF function (main program included), from high to
  * low addresses: return address, saved rbp (= the caller's r10), 512 bytes of
- * BPF stack (r10 = rbp points at its top), then the caller's rbx, r13, r14,
- * r15 (its r6..r9). Total 560 bytes, so a frame's depth follows from rsp.
+ * BPF stack (r10 = rbp points at its top), then four slots where the
+ * function saves the caller's r6..r9 that it writes. Always 560 bytes, so a
+ * frame's depth follows from rsp. Multi-instruction patterns and the
+ * liveness analysis are in x86_64_opt.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,385 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../isa/isa_internal.h"
-#include "jit.h"
-
-#if !defined(__x86_64__)
-#error "the bpfx JIT currently only has an x86-64 backend"
-#endif
-
-/* ---- machine registers ------------------------------------------------ */
-
-enum {
-	RAX = 0, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-	R8, R9, R10, R11, R12, R13, R14, R15,
-};
-
-/* BPF r0..r10 -> x86. r1..r5 sit in the SysV argument registers, r6..r9 and
- * r10 in callee-saved ones, so helper calls need no shuffling. */
-static const uint8_t reg_map[BPFX_NREGS] = {
-	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP,
-};
-
-#define AUX R11  /* scratch; never holds a BPF register */
-#define AUX2 R10 /* scratch */
-#define AUX3 R9  /* scratch (also the 6th argument of helper calls) */
-#define RUNR R12 /* struct bpfx_jit_run * for the whole run */
-
-#define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
-#define MAX_INSN_BYTES 160 /* upper bound of the code of one BPF instruction */
-#define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
-#define ENTRY_BYTES 48     /* upper bound of a function prologue */
-#define MAX_PASSES 20
-
-/* x86 condition codes (the low nibble of Jcc). */
-enum {
-	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_A = 0x7,
-	CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
-};
-
-/* Run-time failures; each has a common handler, reached through a
- * per-instruction stub that first records the instruction index. */
-enum exit_kind {
-	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT
-};
-
-#define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f))
-
-struct bpfx_jit_prog {
-	uint8_t *image;       /* executable mapping (read + execute) */
-	size_t map_size;      /* bytes mapped */
-	size_t code_size;     /* bytes of code */
-	size_t count;         /* BPF slots */
-	uint32_t *addrs;      /* count + 1 offsets */
-	uint32_t *entry;      /* per slot: offset of its function prologue, or 0 */
-	uint64_t *gotox;      /* per slot: native address of the code, or 0; NULL if no gotox */
-	uint32_t max_depth;
-};
-
-struct stub {
-	uint32_t insn;
-	uint8_t kind;
-};
-
-struct jit {
-	const struct bpfx_diag *d;
-	const struct bpfx_insn *insns;
-	size_t count;
-	const int16_t *ops;
-	const struct bpfx_jit_env *env;
-
-	/* output of the current pass */
-	uint8_t *buf;
-	size_t cap, len;
-	bool overflow;       /* sticky: something did not fit in buf */
-	bool range_err;      /* sticky: an in-instruction short jump did not fit */
-	uint64_t base;       /* address the image will run at */
-
-	/* layout: current pass writes, previous pass is read for forward refs */
-	uint32_t *addrs;     /* count + 1 */
-	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
-	uint8_t *is_entry;
-	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
-	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
-	uint16_t *live_out; /* per slot: BPF registers live after it; NULL: unknown */
-	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
-	int mem_scale;
-	uint32_t common[EX__COUNT];
-	uint32_t tramp_ret, unwind, zero_frame;
-	uint32_t stub_start; /* previous pass */
-	struct stub *stubs;
-	size_t nstubs, stub_cap;
-
-	bool poll, bmi2, force_near;
-	uint32_t max_depth;
-	uint64_t gotox_table; /* address of the gotox table (0 if none) */
-};
-
-/* ---- the buffer ----------------------------------------------------------- */
-
-static void emit1(struct jit *j, uint8_t b)
-{
-	if (j->len < j->cap)
-		j->buf[j->len] = b;
-	else
-		j->overflow = true;
-	j->len++;
-}
-
-static void emit2(struct jit *j, uint16_t v)
-{
-	emit1(j, (uint8_t)v);
-	emit1(j, (uint8_t)(v >> 8));
-}
-
-static void emit4(struct jit *j, uint32_t v)
-{
-	emit2(j, (uint16_t)v);
-	emit2(j, (uint16_t)(v >> 16));
-}
-
-static void emit8(struct jit *j, uint64_t v)
-{
-	emit4(j, (uint32_t)v);
-	emit4(j, (uint32_t)(v >> 32));
-}
-
-#define EMIT1(a) emit1(j, (a))
-#define EMIT2(a, b) (emit1(j, (a)), emit1(j, (b)))
-#define EMIT3(a, b, c) (EMIT2(a, b), emit1(j, (c)))
-#define EMIT4(a, b, c, d) (EMIT2(a, b), EMIT2(c, d))
-
-static bool is_imm8(int64_t v)
-{
-	return v >= -128 && v <= 127;
-}
-
-static bool is_simm32(int64_t v)
-{
-	return v >= INT32_MIN && v <= INT32_MAX;
-}
-
-/* ---- instruction encoders -------------------------------------------------- */
-
-/* Flags of emit_op. */
-#define EF_W 0x01     /* REX.W: 64-bit operand */
-#define EF_66 0x02    /* operand-size prefix: 16-bit operand */
-#define EF_LOCK 0x04  /* lock prefix */
-#define EF_BRM 0x08   /* the r/m operand is a byte register */
-#define EF_BREG 0x10  /* the reg operand is a byte register */
-#define EF_MEM 0x20   /* r/m is [base + disp] rather than a register */
-
-/*
- * One instruction of the shape [lock][66][REX] opcode ModRM [SIB] [disp]:
- * `opc` is one byte, or 0x0fXX for a two-byte opcode; `reg` is the ModRM reg
- * field (a register or an opcode extension); `rm` a register or, with EF_MEM,
- * the base register of [rm + disp].
- */
-static void emit_op(struct jit *j, int fl, unsigned opc, int reg, int rm, int32_t disp)
-{
-	if (fl & EF_LOCK)
-		EMIT1(0xf0);
-	if (fl & EF_66)
-		EMIT1(0x66);
-	int idx = (fl & EF_MEM) ? j->mem_index : -1;
-	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0) |
-		      (idx >= 8 ? 2 : 0);
-	/* Without REX, byte registers 4..7 are ah..bh instead of spl..dil. */
-	bool force = ((fl & EF_BRM) && !(fl & EF_MEM) && rm >= 4 && rm < 8) ||
-		     ((fl & EF_BREG) && reg >= 4 && reg < 8);
-	if (rex != 0x40 || force)
-		EMIT1(rex);
-	if (opc > 0xff)
-		EMIT1((uint8_t)(opc >> 8));
-	EMIT1((uint8_t)opc);
-	if (!(fl & EF_MEM)) {
-		EMIT1(0xc0 | ((reg & 7) << 3) | (rm & 7));
-		return;
-	}
-	/* [rbp]/[r13] have no disp-less form; [rsp]/[r12] need a SIB byte. */
-	int mod = (disp == 0 && (rm & 7) != 5) ? 0 : is_imm8(disp) ? 1 : 2;
-	if (idx >= 0) { /* [rm + idx << scale + disp] */
-		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
-		EMIT1((uint8_t)((j->mem_scale << 6) | ((idx & 7) << 3) | (rm & 7)));
-	} else {
-		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
-		if ((rm & 7) == 4)
-			EMIT1(0x24);
-	}
-	if (mod == 1)
-		EMIT1((uint8_t)disp);
-	else if (mod == 2)
-		emit4(j, (uint32_t)disp);
-}
-
-/* op r/m, reg (mov/add/sub/and/or/xor/cmp/test with the 0x01-style opcode) */
-static void emit_rr(struct jit *j, bool w, unsigned opc, int dst, int src)
-{
-	emit_op(j, w ? EF_W : 0, opc, src, dst, 0);
-}
-
-/* mov dst, src (64- or 32-bit; the 32-bit form zero-extends) */
-static void emit_mov_rr(struct jit *j, bool w, int dst, int src)
-{
-	if (w && dst == src)
-		return;
-	emit_rr(j, w, 0x89, dst, src); /* mov r/m, r */
-}
-
-/* <alu> dst, imm with the group-1 extension `ext` (add 0, or 1, and 4, sub 5,
- * xor 6, cmp 7); imm8 form when it fits. */
-static void emit_alu_ri(struct jit *j, bool w, int ext, int dst, int32_t imm)
-{
-	if (is_imm8(imm)) {
-		emit_op(j, w ? EF_W : 0, 0x83, ext, dst, 0); /* <alu> r/m, imm8 */
-		EMIT1((uint8_t)imm);
-	} else {
-		emit_op(j, w ? EF_W : 0, 0x81, ext, dst, 0); /* <alu> r/m, imm32 */
-		emit4(j, (uint32_t)imm);
-	}
-}
-
-/* mov dst, imm32 (w: sign-extended to 64 bits) */
-static void emit_mov_ri(struct jit *j, bool w, int dst, int32_t imm)
-{
-	if (imm == 0) {
-		emit_rr(j, false, 0x31, dst, dst); /* xor dst32, dst32 */
-	} else if (!w || imm > 0) {
-		if (dst & 8)
-			EMIT1(0x41);
-		EMIT1(0xb8 + (dst & 7)); /* mov r32, imm32 */
-		emit4(j, (uint32_t)imm);
-	} else {
-		emit_op(j, EF_W, 0xc7, 0, dst, 0); /* mov r/m64, simm32 */
-		emit4(j, (uint32_t)imm);
-	}
-}
-
-/* mov dst, imm64 in the shortest form */
-static void emit_mov_imm64(struct jit *j, int dst, uint64_t v)
-{
-	if (v <= UINT32_MAX) {
-		emit_mov_ri(j, false, dst, (int32_t)(uint32_t)v);
-	} else if (is_simm32((int64_t)v)) {
-		emit_mov_ri(j, true, dst, (int32_t)v);
-	} else {
-		EMIT2(0x48 | ((dst & 8) ? 1 : 0), 0xb8 + (dst & 7)); /* movabs r64, imm64 */
-		emit8(j, v);
-	}
-}
-
-/* opc reg, [base + disp] or opc [base + disp], reg (loads and stores) */
-static void emit_mem(struct jit *j, int fl, unsigned opc, int reg, int base, int32_t disp)
-{
-	emit_op(j, fl | EF_MEM, opc, reg, base, disp);
-}
-
-/* mov dword/qword [r12 + off], imm32 — run-state writes */
-static void emit_run_store_imm(struct jit *j, bool w, int32_t off, int32_t imm)
-{
-	emit_mem(j, w ? EF_W : 0, 0xc7, 0, RUNR, off); /* mov [r12+off], imm32 */
-	emit4(j, (uint32_t)imm);
-}
-
-/* ---- jumps ----------------------------------------------------------------- */
-
-/* jcc to an image offset; short form if it fits (and is allowed) */
-static void emit_jcc(struct jit *j, int cc, uint32_t target)
-{
-	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
-	if (!j->force_near && is_imm8(rel8)) {
-		EMIT2(0x70 | cc, (uint8_t)rel8); /* jcc rel8 */
-		return;
-	}
-	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
-	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
-	emit4(j, (uint32_t)(int32_t)rel32);
-}
-
-/* jcc rel32 always (to out-of-line code, so the size never depends on it) */
-static void emit_jcc32(struct jit *j, int cc, uint32_t target)
-{
-	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
-	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
-	emit4(j, (uint32_t)(int32_t)rel32);
-}
-
-static void emit_jmp(struct jit *j, uint32_t target)
-{
-	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
-	if (!j->force_near && is_imm8(rel8)) {
-		EMIT2(0xeb, (uint8_t)rel8); /* jmp rel8 */
-		return;
-	}
-	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
-	EMIT1(0xe9); /* jmp rel32 */
-	emit4(j, (uint32_t)(int32_t)rel32);
-}
-
-static void emit_jmp32(struct jit *j, uint32_t target)
-{
-	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
-	EMIT1(0xe9); /* jmp rel32 */
-	emit4(j, (uint32_t)(int32_t)rel32);
-}
-
-/* Forward short jump inside one instruction's code: emit now, patch later. */
-static size_t emit_jcc8_fwd(struct jit *j, int cc)
-{
-	EMIT2(cc < 0 ? 0xeb : 0x70 | cc, 0); /* jcc/jmp rel8 (patched) */
-	return j->len;
-}
-
-static void patch8(struct jit *j, size_t after)
-{
-	int64_t rel = (int64_t)j->len - (int64_t)after;
-	if (!is_imm8(rel))
-		j->range_err = true;
-	else if (after - 1 < j->cap)
-		j->buf[after - 1] = (uint8_t)rel;
-}
-
-/* call to an absolute address: call rel32 if in range, else via r11 */
-static void emit_call_abs(struct jit *j, uint64_t fn)
-{
-	int64_t rel = (int64_t)(fn - (j->base + j->len + 5));
-	if (is_simm32(rel)) {
-		EMIT1(0xe8); /* call rel32 */
-		emit4(j, (uint32_t)(int32_t)rel);
-	} else {
-		emit_mov_imm64(j, AUX, fn); /* movabs r11, fn */
-		EMIT3(0x41, 0xff, 0xd3);    /* call r11 */
-	}
-}
-
-/* Jumps (rel32) to a per-instruction exit stub recording `insn`. */
-static void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_kind kind)
-{
-	if (j->nstubs == j->stub_cap) {
-		size_t n = j->stub_cap ? j->stub_cap * 2 : 64;
-		struct stub *s = realloc(j->stubs, n * sizeof(*s));
-		if (!s) {
-			j->overflow = true; /* reported as out of memory below */
-			return;
-		}
-		j->stubs = s;
-		j->stub_cap = n;
-	}
-	uint32_t target = j->stub_start + (uint32_t)(j->nstubs * STUB_BYTES);
-	j->stubs[j->nstubs++] = (struct stub){(uint32_t)insn, (uint8_t)kind};
-	if (cc < 0)
-		emit_jmp32(j, target);
-	else
-		emit_jcc32(j, cc, target);
-}
-
-/* Poll point: budget, then cancel. */
-static void emit_poll(struct jit *j, size_t insn)
-{
-	if (!j->poll)
-		return;
-	emit_mem(j, EF_W, 0x83, 5, RUNR, RUN_OFF(budget)); /* sub qword [r12+budget], 1 */
-	EMIT1(1);
-	emit_exit_jcc(j, CC_B, insn, EX_BUDGET);          /* jb budget_stub */
-	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel)); /* mov r11, [r12+cancel] */
-	emit_mem(j, 0, 0x83, 7, AUX, 0);                  /* cmp dword [r11], 0 */
-	EMIT1(0);
-	emit_exit_jcc(j, CC_NE, insn, EX_CANCEL);         /* jne cancel_stub */
-}
-
-/* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
-static void emit_branch(struct jit *j, size_t insn, int cc, size_t target)
-{
-	if (j->poll && target <= insn) {
-		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
-		emit_poll(j, insn);
-		emit_jmp(j, j->addrs[target]);          /* jmp target */
-		patch8(j, skip);
-		return;
-	}
-	emit_jcc(j, cc, j->addrs[target]);
-}
+#include "x86_64.h"
 
 /* ---- ALU ---------------------------------------------------------------------- */
 
@@ -581,7 +206,7 @@ static void emit_endian(struct jit *j, int dst, int bits, bool swap)
 /* ---- memory --------------------------------------------------------------- */
 
 /* loads: zero-extending (sx = false) or sign-extending to 64 bits */
-static void emit_load(struct jit *j, int size, bool sx, int dst, int base, int32_t off)
+void bpfx_x86_load(struct jit *j, int size, bool sx, int dst, int base, int32_t off)
 {
 	switch (size) {
 	case 1:
@@ -599,7 +224,7 @@ static void emit_load(struct jit *j, int size, bool sx, int dst, int base, int32
 	}
 }
 
-static void emit_store_reg(struct jit *j, int size, int base, int32_t off, int src)
+void bpfx_x86_store_reg(struct jit *j, int size, int base, int32_t off, int src)
 {
 	switch (size) {
 	case 1: emit_mem(j, EF_BREG, 0x88, src, base, off); break; /* mov byte [m], src8 */
@@ -609,7 +234,7 @@ static void emit_store_reg(struct jit *j, int size, int base, int32_t off, int s
 	}
 }
 
-static void emit_store_imm(struct jit *j, int size, int base, int32_t off, int32_t imm)
+void bpfx_x86_store_imm(struct jit *j, int size, int base, int32_t off, int32_t imm)
 {
 	switch (size) {
 	case 1:
@@ -695,7 +320,7 @@ static void emit_ld_packet(struct jit *j, size_t insn, const struct bpfx_insn *x
 	emit_rr(j, true, 0x39, AUX, AUX2);                    /* cmp r11, r10 */
 	emit_exit_jcc(j, CC_A, insn, EX_PKT);                 /* ja pkt_stub */
 	emit_mem(j, EF_W, 0x03, AUX, RUNR, RUN_OFF(pkt));      /* add r11, [r12+pkt] */
-	emit_load(j, size, false, RAX, AUX, 0);               /* movzx eax, [r11] */
+	bpfx_x86_load(j, size, false, RAX, AUX, 0);               /* movzx eax, [r11] */
 	if (size == 2) {
 		emit_op(j, EF_66, 0xc1, 1, RAX, 0);            /* ror ax, 8 */
 		EMIT1(8);
@@ -777,13 +402,6 @@ static void emit_gotox(struct jit *j, size_t insn, const struct bpfx_insn *x)
 
 /* ---- one instruction ---------------------------------------------------- */
 
-#define CASE4(ID)                                                                      \
-	case BPFX_OP_##ID##32_K: case BPFX_OP_##ID##32_X: case BPFX_OP_##ID##64_K:     \
-	case BPFX_OP_##ID##64_X
-#define CASE_JCC(ID)                                                                   \
-	case BPFX_OP_##ID##_K: case BPFX_OP_##ID##_X: case BPFX_OP_##ID##32_K:         \
-	case BPFX_OP_##ID##32_X
-
 /* Callee-saved slots of a frame, [rsp + 8k] in the body: r9, r8, r7, r6. */
 static const uint8_t saved_regs[4] = {RBX, R13, R14, R15}; /* r6..r9 */
 static int32_t save_slot(int k)
@@ -791,7 +409,6 @@ static int32_t save_slot(int k)
 	return 8 * (3 - k);
 }
 
-#define FN_R10 0x10 /* the function uses r10: set rbp, clear the stack on first use */
 
 static void emit_exit_insn(struct jit *j, size_t i)
 {
@@ -809,18 +426,7 @@ static void emit_exit_insn(struct jit *j, size_t i)
 
 static void emit_cmp_jump(struct jit *j, size_t i, const struct bpfx_insn *x, int cc, bool test)
 {
-	bool w = BPFX_CLASS(x->code) == BPFX_CLS_JMP;
-	int dst = reg_map[x->dst];
-	if (x->code & BPFX_SRC_X) {
-		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
-	} else if (x->imm == 0 && !test) {
-		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
-	} else if (test) {
-		emit_op(j, w ? EF_W : 0, 0xf7, 0, dst, 0);                /* test dst, imm32 */
-		emit4(j, (uint32_t)x->imm);
-	} else {
-		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
-	}
+	emit_cmp(j, x, test);
 	emit_branch(j, i, cc, i + 1 + (int64_t)x->off);
 }
 
@@ -837,7 +443,7 @@ static uint64_t lddw_value(const struct jit *j, size_t i)
 	}
 }
 
-static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
+void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 {
 	const struct bpfx_insn *x = &j->insns[i];
 	bool w = bpfx_code_is64(x->code);
@@ -899,18 +505,18 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w: case BPFX_OP_LDX_dw:
 	case BPFX_OP_LOAD_ACQ_b: case BPFX_OP_LOAD_ACQ_h: case BPFX_OP_LOAD_ACQ_w:
 	case BPFX_OP_LOAD_ACQ_dw: /* x86 loads already have acquire semantics */
-		emit_load(j, bpfx_code_size(x->code), false, dst, src, x->off);
+		bpfx_x86_load(j, bpfx_code_size(x->code), false, dst, src, x->off);
 		break;
 	case BPFX_OP_LDXS_b: case BPFX_OP_LDXS_h: case BPFX_OP_LDXS_w:
-		emit_load(j, bpfx_code_size(x->code), true, dst, src, x->off);
+		bpfx_x86_load(j, bpfx_code_size(x->code), true, dst, src, x->off);
 		break;
 	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
-		emit_store_imm(j, bpfx_code_size(x->code), dst, x->off, x->imm);
+		bpfx_x86_store_imm(j, bpfx_code_size(x->code), dst, x->off, x->imm);
 		break;
 	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
 	case BPFX_OP_STORE_REL_b: case BPFX_OP_STORE_REL_h: case BPFX_OP_STORE_REL_w:
 	case BPFX_OP_STORE_REL_dw: /* x86 stores already have release semantics */
-		emit_store_reg(j, bpfx_code_size(x->code), dst, x->off, src);
+		bpfx_x86_store_reg(j, bpfx_code_size(x->code), dst, x->off, src);
 		break;
 	case BPFX_OP_ATOMIC32_ADD: case BPFX_OP_ATOMIC32_OR: case BPFX_OP_ATOMIC32_AND:
 	case BPFX_OP_ATOMIC32_XOR: case BPFX_OP_ATOMIC32_FETCH_ADD: case BPFX_OP_ATOMIC32_FETCH_OR:
@@ -1067,338 +673,6 @@ static void emit_commons(struct jit *j)
 }
 
 /* One pass over the program. Returns true if no offset moved. */
-/* ---- two-instruction patterns ------------------------------------------ */
-
-static int jcc_of(enum bpfx_op op, bool *test)
-{
-	*test = false;
-	switch (op) {
-	CASE_JCC(JEQ): return CC_E;
-	CASE_JCC(JNE): return CC_NE;
-	CASE_JCC(JGT): return CC_A;
-	CASE_JCC(JGE): return CC_AE;
-	CASE_JCC(JLT): return CC_B;
-	CASE_JCC(JLE): return CC_BE;
-	CASE_JCC(JSGT): return CC_G;
-	CASE_JCC(JSGE): return CC_GE;
-	CASE_JCC(JSLT): return CC_L;
-	CASE_JCC(JSLE): return CC_LE;
-	CASE_JCC(JSET): *test = true; return CC_NE;
-	default: return -1;
-	}
-}
-
-/* cmp/test of a conditional jump (flags only) */
-static void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
-{
-	bool w = BPFX_CLASS(x->code) == BPFX_CLS_JMP;
-	int dst = reg_map[x->dst];
-	if (x->code & BPFX_SRC_X) {
-		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
-	} else if (x->imm == 0 && !test) {
-		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
-	} else if (test) {
-		emit_op(j, w ? EF_W : 0, 0xf7, 0, dst, 0);               /* test dst, imm32 */
-		emit4(j, (uint32_t)x->imm);
-	} else {
-		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
-	}
-}
-
-/*
- * Emits insns i and i+1 together when they form a pattern with a shorter
- * x86 form, and returns true; insn i+1 must not be a jump target.
- *   if <cond> goto +1; mov dst, v   ->  mov r11, v; cmp; cmov!cond dst, r11
- *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
- *   if <cond> goto +1; goto L       ->  cmp; j!cond L
- *   dst op= v; if dst ==/!= 0 goto L  ->  op dst, v; je/jne L (flags of the op)
- */
-static bool is_mov(enum bpfx_op op)
-{
-	return op == BPFX_OP_MOV32_K || op == BPFX_OP_MOV64_K || op == BPFX_OP_MOV32_X || op == BPFX_OP_MOV64_X;
-}
-
-static size_t emit_pair(struct jit *j, size_t i)
-{
-	if (i + 1 >= j->count || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
-		return 0;
-	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
-	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
-	bool test;
-	int cc = jcc_of(op, &test);
-	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
-	 * (not when polling: the back edge would be counted at another insn) */
-	bool three = cc >= 0 && !j->poll && i + 2 < j->count && !j->is_target[i + 2] &&
-		     (j->ops[i + 2] == BPFX_OP_JA || j->ops[i + 2] == BPFX_OP_JA32) && is_mov(op2) &&
-		     i + 1 + (int64_t)x->off ==
-			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
-	if (cc >= 0 && (x->off == 1 || three) && is_mov(op2)) {
-		int dst = reg_map[y->dst], v = AUX;
-		switch (op2) {
-		case BPFX_OP_MOV32_K:
-		case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
-			emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
-			break;
-		case BPFX_OP_MOV32_X:
-			emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
-			break;
-		default:
-			v = reg_map[y->src];
-			break;
-		}
-		emit_cmp(j, x, test);
-		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
-		if (x->off == 1)
-			return 2;
-		emit_jmp(j, j->addrs[i + 1 + (int64_t)x->off]);       /* jmp L */
-		return 3;
-	}
-	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {
-		size_t t = i + 2 + (int64_t)(op2 == BPFX_OP_JA ? y->off : y->imm);
-		emit_cmp(j, x, test);
-		if (t == i + 2)
-			return 2; /* both ways lead to the next instruction */
-		/* the jump is the goto's: a backward one polls as insn i + 1 */
-		emit_branch(j, i + 1, cc ^ 1, t);
-		return 2;
-	}
-	if ((op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JNE_K || op2 == BPFX_OP_JEQ32_K ||
-	     op2 == BPFX_OP_JNE32_K) && y->imm == 0 && y->dst == x->dst &&
-	    bpfx_code_is64(x->code) == bpfx_code_is64(y->code)) {
-		switch (op) {
-		CASE4(ADD): CASE4(SUB): CASE4(AND): CASE4(OR): CASE4(XOR):
-			emit_insn(j, i, op); /* a plain x86 add/sub/and/or/xor: sets ZF */
-			emit_branch(j, i + 1, op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JEQ32_K ? CC_E : CC_NE,
-				    i + 2 + (int64_t)y->off);
-			return 2;
-		default:
-			break;
-		}
-	}
-	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&
-	    (op2 == BPFX_OP_ADD64_X || op2 == BPFX_OP_ADD64_K)) {
-		int dst = reg_map[x->dst], a = reg_map[x->src];
-		if (op2 == BPFX_OP_ADD64_K) {
-			emit_mem(j, EF_W, 0x8d, dst, a, y->imm);              /* lea dst, [a+imm] */
-			return 2;
-		}
-		int b = y->src == x->dst ? a : reg_map[y->src];
-		if ((a & 7) == 5) { /* rbp/r13 as base need a disp8; as index they do not */
-			int t = a;
-			a = b;
-			b = t;
-		}
-		if ((a & 7) == 5) {
-			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
-			      0x44 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b+0] */
-			EMIT1(0);
-		} else {
-			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
-			      0x04 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b] */
-		}
-		return 2;
-	}
-	return 0;
-}
-
-/* ---- register liveness and address folding ------------------------------- */
-
-#define R_ARGS 0x3eu  /* r1..r5 */
-
-/* Registers instruction i reads (*use) and writes (*def). */
-static void use_def(const struct jit *j, size_t i, uint16_t *use, uint16_t *def)
-{
-	const struct bpfx_insn *x = &j->insns[i];
-	const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
-	uint16_t u = 0, d = 0;
-	if (o->dst == BPFX_USE_READ || o->dst == BPFX_USE_RW)
-		u |= 1u << x->dst;
-	if (o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW)
-		d |= 1u << x->dst;
-	if (o->src == BPFX_USE_READ || o->src == BPFX_USE_RW)
-		u |= 1u << x->src;
-	if (o->src == BPFX_USE_RW)
-		d |= 1u << x->src;
-	switch (j->ops[i]) {
-	case BPFX_OP_ATOMIC32_CMPXCHG: case BPFX_OP_ATOMIC64_CMPXCHG:
-		u |= 1, d |= 1;
-		break;
-	case BPFX_OP_EXIT:
-		u |= 1;
-		break;
-	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX:
-		u |= R_ARGS, d |= 1;
-		break;
-	case BPFX_OP_CALL_LOCAL: /* the callee may read anything (trusted code) */
-		u |= 0x7ff, d |= 1;
-		break;
-	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
-	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
-		d |= 1;
-		break;
-	default:
-		break;
-	}
-	*use = u;
-	*def = d;
-}
-
-/* Backward dataflow to a fixed point. Leaves live_out NULL (no folding) if
- * the program has gotox or does not settle quickly. */
-static void compute_liveness(struct jit *j)
-{
-	size_t n = j->count;
-	uint16_t *in = calloc(n + 1, sizeof(uint16_t));
-	uint16_t *out = calloc(n, sizeof(uint16_t));
-	if (!in || !out || !j->is_target)
-		goto fail;
-	for (int iter = 0; iter < 64; iter++) {
-		bool changed = false;
-		for (size_t i = n; i-- > 0;) {
-			if (j->ops[i] < 0)
-				continue;
-			const struct bpfx_insn *x = &j->insns[i];
-			const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
-			size_t next = i + (o->fmt == BPFX_FMT_LDDW ? 2 : 1);
-			uint16_t lo = 0, use, def;
-			int64_t t = -1;
-			if (o->off == BPFX_USE_JMP)
-				t = (int64_t)i + 1 + x->off;
-			else if (o->imm == BPFX_USE_JMP)
-				t = (int64_t)i + 1 + x->imm;
-			if (t >= 0)
-				lo |= in[t];
-			if (j->ops[i] != BPFX_OP_EXIT && j->ops[i] != BPFX_OP_JA && j->ops[i] != BPFX_OP_JA32 &&
-			    next < n)
-				lo |= in[next];
-			use_def(j, i, &use, &def);
-			uint16_t li = (uint16_t)(use | (lo & ~def));
-			if (li != in[i] || lo != out[i])
-				changed = true;
-			in[i] = li;
-			out[i] = lo;
-		}
-		if (!changed) {
-			free(in);
-			j->live_out = out;
-			return;
-		}
-	}
-fail:
-	free(in);
-	free(out);
-}
-
-static bool is_mem_op(enum bpfx_op op)
-{
-	switch (op) {
-	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w: case BPFX_OP_LDX_dw:
-	case BPFX_OP_LDXS_b: case BPFX_OP_LDXS_h: case BPFX_OP_LDXS_w:
-	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
-	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Folds an address computation into the memory operand of the load/store
- * that uses it, when the temporaries it writes are dead afterwards:
- *   c = b; c += a;               mem [c + off]  -> mem [b + a + off]
- *   a = x; a <<= k; c = b; c += a; mem [c + off]  -> mem [b + x*2^k + off]
- *   a = x; a <<= k; a += b;        mem [a + off]  -> mem [b + x*2^k + off]
- *   a <<= k; c = b; c += a;        mem [c + off]  -> mem [b + a*2^k + off]
- * (k = 1..3). Returns the number of instructions consumed, or 0.
- */
-static size_t emit_folded_mem(struct jit *j, size_t i)
-{
-	if (!j->live_out)
-		return 0;
-	size_t n = j->count;
-#define OPAT(k) (i + (k) < n && j->ops[i + (k)] >= 0 && ((k) == 0 || !j->is_target[i + (k)]))
-#define OP(k) ((enum bpfx_op)j->ops[i + (k)])
-#define X(k) (&j->insns[i + (k)])
-	int base, index, scale = 0, addr;
-	uint16_t temps;
-	size_t len;
-	if (OPAT(0) && OPAT(1) && OPAT(2) && OP(0) == BPFX_OP_MOV64_X && OP(1) == BPFX_OP_ADD64_X &&
-	    is_mem_op(OP(2))) {
-		int c = X(0)->dst, b = X(0)->src, a = X(1)->src;
-		if (c == b || X(1)->dst != c || a == c)
-			return 0;
-		base = b, index = a, addr = c, temps = (uint16_t)(1u << c), len = 3;
-	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OPAT(4) && OP(0) == BPFX_OP_MOV64_X &&
-		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_MOV64_X && OP(3) == BPFX_OP_ADD64_X &&
-		   is_mem_op(OP(4))) {
-		int a = X(0)->dst, x = X(0)->src, c = X(2)->dst, b = X(2)->src;
-		if (a == x || x == c || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || c == b || c == a ||
-		    b == a || X(3)->dst != c || X(3)->src != a)
-			return 0;
-		base = b, index = x, scale = X(1)->imm, addr = c;
-		temps = (uint16_t)(1u << a | 1u << c), len = 5;
-	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_MOV64_X &&
-		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
-		int a = X(0)->dst, x = X(0)->src, b = X(2)->src;
-		if (a == x || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || X(2)->dst != a || b == a)
-			return 0;
-		base = b, index = x, scale = X(1)->imm, addr = a, temps = (uint16_t)(1u << a), len = 4;
-	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_LSH64_K &&
-		   OP(1) == BPFX_OP_MOV64_X && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
-		int a = X(0)->dst, c = X(1)->dst, b = X(1)->src;
-		if (X(0)->imm < 1 || X(0)->imm > 3 || c == b || c == a || b == a || X(2)->dst != c ||
-		    X(2)->src != a)
-			return 0;
-		base = b, index = a, scale = X(0)->imm, addr = c;
-		temps = (uint16_t)(1u << a | 1u << c), len = 4;
-	} else {
-		return 0;
-	}
-	/* Then one or more loads/stores through the computed address. Each must
-	 * leave the address and its inputs unchanged, except the last. */
-	size_t first = len - 1, last;
-	for (last = first;; last++) {
-		const struct bpfx_insn *m = X(last);
-		uint8_t fmt = bpfx_op_table[OP(last)].fmt;
-		bool load = fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX;
-		if ((load ? m->src : m->dst) != addr || (fmt == BPFX_FMT_STX && ((temps >> m->src) & 1))) {
-			if (last == first)
-				return 0; /* does not use the address, or stores a temporary */
-			last--;
-			break;
-		}
-		if (load && (((temps >> m->dst) & 1) || m->dst == base || m->dst == index))
-			break; /* changes what later ones would use: the last one */
-		if (last - first >= 7 || !(OPAT(last + 1) && is_mem_op(OP(last + 1))))
-			break; /* (at most 8, to bound the code of one group) */
-	}
-	const struct bpfx_insn *lm = X(last);
-	uint8_t lfmt = bpfx_op_table[OP(last)].fmt;
-	uint16_t after = j->live_out[i + last];
-	if (lfmt == BPFX_FMT_LDX || lfmt == BPFX_FMT_LDXSX)
-		after &= (uint16_t)~(1u << lm->dst); /* the last load redefines its dst */
-	if (after & temps)
-		return 0;
-	j->mem_index = reg_map[index];
-	j->mem_scale = scale;
-	for (size_t q = first; q <= last; q++) {
-		const struct bpfx_insn *m = X(q);
-		uint8_t fmt = bpfx_op_table[OP(q)].fmt;
-		int size = bpfx_code_size(m->code);
-		if (fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX)
-			emit_load(j, size, fmt == BPFX_FMT_LDXSX, reg_map[m->dst], reg_map[base], m->off);
-		else if (fmt == BPFX_FMT_ST)
-			emit_store_imm(j, size, reg_map[base], m->off, m->imm);
-		else
-			emit_store_reg(j, size, reg_map[base], m->off, reg_map[m->src]);
-	}
-	j->mem_index = -1;
-	return last + 1;
-#undef OPAT
-#undef OP
-#undef X
-}
-
 static bool falls_through(const struct jit *j, size_t i)
 {
 	if (j->ops[i] < 0)
@@ -1503,7 +777,7 @@ static bool jit_pass(struct jit *j)
 		j->addrs[i] = (uint32_t)j->len;
 		if (j->ops[i] < 0)
 			continue; /* second slot of an lddw: no code */
-		size_t start = j->len, folded = emit_folded_mem(j, i);
+		size_t start = j->len, folded = bpfx_x86_folded_mem(j, i);
 		if (folded) {
 			for (size_t k = 1; k < folded; k++) {
 				if (j->addrs[i + k] != (uint32_t)j->len)
@@ -1511,7 +785,7 @@ static bool jit_pass(struct jit *j)
 				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
 			}
 			i += folded - 1;
-		} else if ((folded = emit_pair(j, i)) != 0) {
+		} else if ((folded = bpfx_x86_pair(j, i)) != 0) {
 			for (size_t k = 1; k < folded; k++) {
 				if (j->addrs[i + k] != (uint32_t)j->len)
 					same = false;
@@ -1519,7 +793,7 @@ static bool jit_pass(struct jit *j)
 			}
 			i += folded - 1;
 		} else {
-			emit_insn(j, i, (enum bpfx_op)j->ops[i]);
+			bpfx_x86_insn(j, i, (enum bpfx_op)j->ops[i]);
 		}
 		if (j->len - start > MAX_INSN_BYTES)
 			j->range_err = true;
@@ -1710,7 +984,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		j->addrs[i] = (uint32_t)(1024 + i * 64);
 	j->stub_start = (uint32_t)(1024 + count * 64 + nentries * ENTRY_BYTES);
 	j->mem_index = -1;
-	compute_liveness(j);
+	bpfx_x86_liveness(j);
 	bool settled = false;
 	int pass;
 	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {

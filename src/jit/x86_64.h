@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64.h - what the two halves of the x86-64 backend share: the register
+ * map, the translation state (struct jit), the bounds-checked buffer, the
+ * instruction encoders and jumps. x86_64.c translates instructions and
+ * builds the image; x86_64_opt.c holds the liveness analysis and the
+ * multi-instruction patterns.
+ */
+#ifndef BPFX_JIT_X86_64_H
+#define BPFX_JIT_X86_64_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../isa/isa_internal.h"
+#include "jit.h"
+
+#if !defined(__x86_64__)
+#error "the bpfx JIT currently only has an x86-64 backend"
+#endif
+
+/* ---- machine registers ------------------------------------------------ */
+
+enum {
+	RAX = 0, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+	R8, R9, R10, R11, R12, R13, R14, R15,
+};
+
+/* BPF r0..r10 -> x86. r1..r5 sit in the SysV argument registers, r6..r9 and
+ * r10 in callee-saved ones, so helper calls need no shuffling. */
+static const uint8_t reg_map[BPFX_NREGS] = {
+	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP,
+};
+
+#define AUX R11  /* scratch; never holds a BPF register */
+#define AUX2 R10 /* scratch */
+#define AUX3 R9  /* scratch (also the 6th argument of helper calls) */
+#define RUNR R12 /* struct bpfx_jit_run * for the whole run */
+
+#define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
+#define MAX_INSN_BYTES 160 /* upper bound of the code of one BPF instruction */
+#define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
+#define ENTRY_BYTES 48     /* upper bound of a function prologue */
+#define MAX_PASSES 20
+
+/* x86 condition codes (the low nibble of Jcc). */
+enum {
+	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_A = 0x7,
+	CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
+};
+
+/* Run-time failures; each has a common handler, reached through a
+ * per-instruction stub that first records the instruction index. */
+enum exit_kind {
+	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT
+};
+
+#define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f))
+
+struct bpfx_jit_prog {
+	uint8_t *image;       /* executable mapping (read + execute) */
+	size_t map_size;      /* bytes mapped */
+	size_t code_size;     /* bytes of code */
+	size_t count;         /* BPF slots */
+	uint32_t *addrs;      /* count + 1 offsets */
+	uint32_t *entry;      /* per slot: offset of its function prologue, or 0 */
+	uint64_t *gotox;      /* per slot: native address of the code, or 0; NULL if no gotox */
+	uint32_t max_depth;
+};
+
+struct stub {
+	uint32_t insn;
+	uint8_t kind;
+};
+
+struct jit {
+	const struct bpfx_diag *d;
+	const struct bpfx_insn *insns;
+	size_t count;
+	const int16_t *ops;
+	const struct bpfx_jit_env *env;
+
+	/* output of the current pass */
+	uint8_t *buf;
+	size_t cap, len;
+	bool overflow;       /* sticky: something did not fit in buf */
+	bool range_err;      /* sticky: an in-instruction short jump did not fit */
+	uint64_t base;       /* address the image will run at */
+
+	/* layout: current pass writes, previous pass is read for forward refs */
+	uint32_t *addrs;     /* count + 1 */
+	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
+	uint8_t *is_entry;
+	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
+	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
+	uint16_t *live_out; /* per slot: BPF registers live after it; NULL: unknown */
+	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
+	int mem_scale;
+	uint32_t common[EX__COUNT];
+	uint32_t tramp_ret, unwind, zero_frame;
+	uint32_t stub_start; /* previous pass */
+	struct stub *stubs;
+	size_t nstubs, stub_cap;
+
+	bool poll, bmi2, force_near;
+	uint32_t max_depth;
+	uint64_t gotox_table; /* address of the gotox table (0 if none) */
+};
+
+/* ---- the buffer ----------------------------------------------------------- */
+
+static inline void emit1(struct jit *j, uint8_t b)
+{
+	if (j->len < j->cap)
+		j->buf[j->len] = b;
+	else
+		j->overflow = true;
+	j->len++;
+}
+
+static inline void emit2(struct jit *j, uint16_t v)
+{
+	emit1(j, (uint8_t)v);
+	emit1(j, (uint8_t)(v >> 8));
+}
+
+static inline void emit4(struct jit *j, uint32_t v)
+{
+	emit2(j, (uint16_t)v);
+	emit2(j, (uint16_t)(v >> 16));
+}
+
+static inline void emit8(struct jit *j, uint64_t v)
+{
+	emit4(j, (uint32_t)v);
+	emit4(j, (uint32_t)(v >> 32));
+}
+
+#define EMIT1(a) emit1(j, (a))
+#define EMIT2(a, b) (emit1(j, (a)), emit1(j, (b)))
+#define EMIT3(a, b, c) (EMIT2(a, b), emit1(j, (c)))
+#define EMIT4(a, b, c, d) (EMIT2(a, b), EMIT2(c, d))
+
+static inline bool is_imm8(int64_t v)
+{
+	return v >= -128 && v <= 127;
+}
+
+static inline bool is_simm32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* ---- instruction encoders -------------------------------------------------- */
+
+/* Flags of emit_op. */
+#define EF_W 0x01     /* REX.W: 64-bit operand */
+#define EF_66 0x02    /* operand-size prefix: 16-bit operand */
+#define EF_LOCK 0x04  /* lock prefix */
+#define EF_BRM 0x08   /* the r/m operand is a byte register */
+#define EF_BREG 0x10  /* the reg operand is a byte register */
+#define EF_MEM 0x20   /* r/m is [base + disp] rather than a register */
+
+/*
+ * One instruction of the shape [lock][66][REX] opcode ModRM [SIB] [disp]:
+ * `opc` is one byte, or 0x0fXX for a two-byte opcode; `reg` is the ModRM reg
+ * field (a register or an opcode extension); `rm` a register or, with EF_MEM,
+ * the base register of [rm + disp].
+ */
+static inline void emit_op(struct jit *j, int fl, unsigned opc, int reg, int rm, int32_t disp)
+{
+	if (fl & EF_LOCK)
+		EMIT1(0xf0);
+	if (fl & EF_66)
+		EMIT1(0x66);
+	int idx = (fl & EF_MEM) ? j->mem_index : -1;
+	uint8_t rex = 0x40 | ((fl & EF_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0) |
+		      (idx >= 8 ? 2 : 0);
+	/* Without REX, byte registers 4..7 are ah..bh instead of spl..dil. */
+	bool force = ((fl & EF_BRM) && !(fl & EF_MEM) && rm >= 4 && rm < 8) ||
+		     ((fl & EF_BREG) && reg >= 4 && reg < 8);
+	if (rex != 0x40 || force)
+		EMIT1(rex);
+	if (opc > 0xff)
+		EMIT1((uint8_t)(opc >> 8));
+	EMIT1((uint8_t)opc);
+	if (!(fl & EF_MEM)) {
+		EMIT1(0xc0 | ((reg & 7) << 3) | (rm & 7));
+		return;
+	}
+	/* [rbp]/[r13] have no disp-less form; [rsp]/[r12] need a SIB byte. */
+	int mod = (disp == 0 && (rm & 7) != 5) ? 0 : is_imm8(disp) ? 1 : 2;
+	if (idx >= 0) { /* [rm + idx << scale + disp] */
+		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+		EMIT1((uint8_t)((j->mem_scale << 6) | ((idx & 7) << 3) | (rm & 7)));
+	} else {
+		EMIT1((uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
+		if ((rm & 7) == 4)
+			EMIT1(0x24);
+	}
+	if (mod == 1)
+		EMIT1((uint8_t)disp);
+	else if (mod == 2)
+		emit4(j, (uint32_t)disp);
+}
+
+/* op r/m, reg (mov/add/sub/and/or/xor/cmp/test with the 0x01-style opcode) */
+static inline void emit_rr(struct jit *j, bool w, unsigned opc, int dst, int src)
+{
+	emit_op(j, w ? EF_W : 0, opc, src, dst, 0);
+}
+
+/* mov dst, src (64- or 32-bit; the 32-bit form zero-extends) */
+static inline void emit_mov_rr(struct jit *j, bool w, int dst, int src)
+{
+	if (w && dst == src)
+		return;
+	emit_rr(j, w, 0x89, dst, src); /* mov r/m, r */
+}
+
+/* <alu> dst, imm with the group-1 extension `ext` (add 0, or 1, and 4, sub 5,
+ * xor 6, cmp 7); imm8 form when it fits. */
+static inline void emit_alu_ri(struct jit *j, bool w, int ext, int dst, int32_t imm)
+{
+	if (is_imm8(imm)) {
+		emit_op(j, w ? EF_W : 0, 0x83, ext, dst, 0); /* <alu> r/m, imm8 */
+		EMIT1((uint8_t)imm);
+	} else {
+		emit_op(j, w ? EF_W : 0, 0x81, ext, dst, 0); /* <alu> r/m, imm32 */
+		emit4(j, (uint32_t)imm);
+	}
+}
+
+/* mov dst, imm32 (w: sign-extended to 64 bits) */
+static inline void emit_mov_ri(struct jit *j, bool w, int dst, int32_t imm)
+{
+	if (imm == 0) {
+		emit_rr(j, false, 0x31, dst, dst); /* xor dst32, dst32 */
+	} else if (!w || imm > 0) {
+		if (dst & 8)
+			EMIT1(0x41);
+		EMIT1(0xb8 + (dst & 7)); /* mov r32, imm32 */
+		emit4(j, (uint32_t)imm);
+	} else {
+		emit_op(j, EF_W, 0xc7, 0, dst, 0); /* mov r/m64, simm32 */
+		emit4(j, (uint32_t)imm);
+	}
+}
+
+/* mov dst, imm64 in the shortest form */
+static inline void emit_mov_imm64(struct jit *j, int dst, uint64_t v)
+{
+	if (v <= UINT32_MAX) {
+		emit_mov_ri(j, false, dst, (int32_t)(uint32_t)v);
+	} else if (is_simm32((int64_t)v)) {
+		emit_mov_ri(j, true, dst, (int32_t)v);
+	} else {
+		EMIT2(0x48 | ((dst & 8) ? 1 : 0), 0xb8 + (dst & 7)); /* movabs r64, imm64 */
+		emit8(j, v);
+	}
+}
+
+/* opc reg, [base + disp] or opc [base + disp], reg (loads and stores) */
+static inline void emit_mem(struct jit *j, int fl, unsigned opc, int reg, int base, int32_t disp)
+{
+	emit_op(j, fl | EF_MEM, opc, reg, base, disp);
+}
+
+/* mov dword/qword [r12 + off], imm32 — run-state writes */
+static inline void emit_run_store_imm(struct jit *j, bool w, int32_t off, int32_t imm)
+{
+	emit_mem(j, w ? EF_W : 0, 0xc7, 0, RUNR, off); /* mov [r12+off], imm32 */
+	emit4(j, (uint32_t)imm);
+}
+
+/* ---- jumps ----------------------------------------------------------------- */
+
+/* jcc to an image offset; short form if it fits (and is allowed) */
+static inline void emit_jcc(struct jit *j, int cc, uint32_t target)
+{
+	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
+	if (!j->force_near && is_imm8(rel8)) {
+		EMIT2(0x70 | cc, (uint8_t)rel8); /* jcc rel8 */
+		return;
+	}
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
+	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+/* jcc rel32 always (to out-of-line code, so the size never depends on it) */
+static inline void emit_jcc32(struct jit *j, int cc, uint32_t target)
+{
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 6);
+	EMIT2(0x0f, 0x80 | cc); /* jcc rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+static inline void emit_jmp(struct jit *j, uint32_t target)
+{
+	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
+	if (!j->force_near && is_imm8(rel8)) {
+		EMIT2(0xeb, (uint8_t)rel8); /* jmp rel8 */
+		return;
+	}
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
+	EMIT1(0xe9); /* jmp rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+static inline void emit_jmp32(struct jit *j, uint32_t target)
+{
+	int64_t rel32 = (int64_t)target - (int64_t)(j->len + 5);
+	EMIT1(0xe9); /* jmp rel32 */
+	emit4(j, (uint32_t)(int32_t)rel32);
+}
+
+/* Forward short jump inside one instruction's code: emit now, patch later. */
+static inline size_t emit_jcc8_fwd(struct jit *j, int cc)
+{
+	EMIT2(cc < 0 ? 0xeb : 0x70 | cc, 0); /* jcc/jmp rel8 (patched) */
+	return j->len;
+}
+
+static inline void patch8(struct jit *j, size_t after)
+{
+	int64_t rel = (int64_t)j->len - (int64_t)after;
+	if (!is_imm8(rel))
+		j->range_err = true;
+	else if (after - 1 < j->cap)
+		j->buf[after - 1] = (uint8_t)rel;
+}
+
+/* call to an absolute address: call rel32 if in range, else via r11 */
+static inline void emit_call_abs(struct jit *j, uint64_t fn)
+{
+	int64_t rel = (int64_t)(fn - (j->base + j->len + 5));
+	if (is_simm32(rel)) {
+		EMIT1(0xe8); /* call rel32 */
+		emit4(j, (uint32_t)(int32_t)rel);
+	} else {
+		emit_mov_imm64(j, AUX, fn); /* movabs r11, fn */
+		EMIT3(0x41, 0xff, 0xd3);    /* call r11 */
+	}
+}
+
+/* Jumps (rel32) to a per-instruction exit stub recording `insn`. */
+static inline void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_kind kind)
+{
+	if (j->nstubs == j->stub_cap) {
+		size_t n = j->stub_cap ? j->stub_cap * 2 : 64;
+		struct stub *s = realloc(j->stubs, n * sizeof(*s));
+		if (!s) {
+			j->overflow = true; /* reported as out of memory below */
+			return;
+		}
+		j->stubs = s;
+		j->stub_cap = n;
+	}
+	uint32_t target = j->stub_start + (uint32_t)(j->nstubs * STUB_BYTES);
+	j->stubs[j->nstubs++] = (struct stub){(uint32_t)insn, (uint8_t)kind};
+	if (cc < 0)
+		emit_jmp32(j, target);
+	else
+		emit_jcc32(j, cc, target);
+}
+
+/* Poll point: budget, then cancel. */
+static inline void emit_poll(struct jit *j, size_t insn)
+{
+	if (!j->poll)
+		return;
+	emit_mem(j, EF_W, 0x83, 5, RUNR, RUN_OFF(budget)); /* sub qword [r12+budget], 1 */
+	EMIT1(1);
+	emit_exit_jcc(j, CC_B, insn, EX_BUDGET);          /* jb budget_stub */
+	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel)); /* mov r11, [r12+cancel] */
+	emit_mem(j, 0, 0x83, 7, AUX, 0);                  /* cmp dword [r11], 0 */
+	EMIT1(0);
+	emit_exit_jcc(j, CC_NE, insn, EX_CANCEL);         /* jne cancel_stub */
+}
+
+/* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
+static inline void emit_branch(struct jit *j, size_t insn, int cc, size_t target)
+{
+	if (j->poll && target <= insn) {
+		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
+		emit_poll(j, insn);
+		emit_jmp(j, j->addrs[target]);          /* jmp target */
+		patch8(j, skip);
+		return;
+	}
+	emit_jcc(j, cc, j->addrs[target]);
+}
+
+#define CASE4(ID)                                                                      \
+	case BPFX_OP_##ID##32_K: case BPFX_OP_##ID##32_X: case BPFX_OP_##ID##64_K:     \
+	case BPFX_OP_##ID##64_X
+#define CASE_JCC(ID)                                                                   \
+	case BPFX_OP_##ID##_K: case BPFX_OP_##ID##_X: case BPFX_OP_##ID##32_K:         \
+	case BPFX_OP_##ID##32_X
+
+#define FN_R10 0x10 /* the function uses r10: set rbp, clear the stack on first use */
+
+/* cmp/test of a conditional jump (flags only) */
+static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
+{
+	bool w = BPFX_CLASS(x->code) == BPFX_CLS_JMP;
+	int dst = reg_map[x->dst];
+	if (x->code & BPFX_SRC_X) {
+		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
+	} else if (x->imm == 0 && !test) {
+		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
+	} else if (test) {
+		emit_op(j, w ? EF_W : 0, 0xf7, 0, dst, 0);               /* test dst, imm32 */
+		emit4(j, (uint32_t)x->imm);
+	} else {
+		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
+	}
+}
+
+/* x86_64.c: one instruction, and the loads/stores the patterns reuse */
+void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op);
+void bpfx_x86_load(struct jit *j, int size, bool sx, int dst, int base, int32_t off);
+void bpfx_x86_store_reg(struct jit *j, int size, int base, int32_t off, int src);
+void bpfx_x86_store_imm(struct jit *j, int size, int base, int32_t off, int32_t imm);
+
+/* x86_64_opt.c */
+/* Computes j->live_out (left NULL when unknown: gotox, or no fixed point). */
+void bpfx_x86_liveness(struct jit *j);
+/* Emits the instructions starting at i as one pattern; returns how many it
+ * consumed (0: no pattern applies). */
+size_t bpfx_x86_pair(struct jit *j, size_t i);
+size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
+
+#endif /* BPFX_JIT_X86_64_H */

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64_opt.c - the x86-64 backend's multi-instruction patterns (cmov,
+ * fused compare-and-branch, lea, flag reuse, address folding) and the
+ * register liveness analysis that address folding relies on. None of them
+ * applies across a jump target.
+ */
+#include "x86_64.h"
+
+/* ---- two-instruction patterns ------------------------------------------ */
+
+static int jcc_of(enum bpfx_op op, bool *test)
+{
+	*test = false;
+	switch (op) {
+	CASE_JCC(JEQ): return CC_E;
+	CASE_JCC(JNE): return CC_NE;
+	CASE_JCC(JGT): return CC_A;
+	CASE_JCC(JGE): return CC_AE;
+	CASE_JCC(JLT): return CC_B;
+	CASE_JCC(JLE): return CC_BE;
+	CASE_JCC(JSGT): return CC_G;
+	CASE_JCC(JSGE): return CC_GE;
+	CASE_JCC(JSLT): return CC_L;
+	CASE_JCC(JSLE): return CC_LE;
+	CASE_JCC(JSET): *test = true; return CC_NE;
+	default: return -1;
+	}
+}
+
+static bool is_mov(enum bpfx_op op)
+{
+	return op == BPFX_OP_MOV32_K || op == BPFX_OP_MOV64_K || op == BPFX_OP_MOV32_X || op == BPFX_OP_MOV64_X;
+}
+
+/*
+ * Emits insns i, i+1 (and i+2) together when they form a pattern with a
+ * shorter x86 form, and returns how many it consumed (0: none applies);
+ * the instructions after i must not be jump targets.
+ *   if <cond> goto +1; mov dst, v   ->  mov r11, v; cmp; cmov!cond dst, r11
+ *   if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
+ *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
+ *   if <cond> goto +1; goto L       ->  cmp; j!cond L
+ *   dst op= v; if dst ==/!= 0 goto L  ->  op dst, v; je/jne L (flags of the op)
+ */
+
+size_t bpfx_x86_pair(struct jit *j, size_t i)
+{
+	if (i + 1 >= j->count || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
+		return 0;
+	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
+	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
+	bool test;
+	int cc = jcc_of(op, &test);
+	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
+	 * (not when polling: the back edge would be counted at another insn) */
+	bool three = cc >= 0 && !j->poll && i + 2 < j->count && !j->is_target[i + 2] &&
+		     (j->ops[i + 2] == BPFX_OP_JA || j->ops[i + 2] == BPFX_OP_JA32) && is_mov(op2) &&
+		     i + 1 + (int64_t)x->off ==
+			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
+	if (cc >= 0 && (x->off == 1 || three) && is_mov(op2)) {
+		int dst = reg_map[y->dst], v = AUX;
+		switch (op2) {
+		case BPFX_OP_MOV32_K:
+		case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
+			emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
+			break;
+		case BPFX_OP_MOV32_X:
+			emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
+			break;
+		default:
+			v = reg_map[y->src];
+			break;
+		}
+		emit_cmp(j, x, test);
+		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
+		if (x->off == 1)
+			return 2;
+		emit_jmp(j, j->addrs[i + 1 + (int64_t)x->off]);       /* jmp L */
+		return 3;
+	}
+	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {
+		size_t t = i + 2 + (int64_t)(op2 == BPFX_OP_JA ? y->off : y->imm);
+		emit_cmp(j, x, test);
+		if (t == i + 2)
+			return 2; /* both ways lead to the next instruction */
+		/* the jump is the goto's: a backward one polls as insn i + 1 */
+		emit_branch(j, i + 1, cc ^ 1, t);
+		return 2;
+	}
+	if ((op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JNE_K || op2 == BPFX_OP_JEQ32_K ||
+	     op2 == BPFX_OP_JNE32_K) && y->imm == 0 && y->dst == x->dst &&
+	    bpfx_code_is64(x->code) == bpfx_code_is64(y->code)) {
+		switch (op) {
+		CASE4(ADD): CASE4(SUB): CASE4(AND): CASE4(OR): CASE4(XOR):
+			bpfx_x86_insn(j, i, op); /* a plain x86 add/sub/and/or/xor: sets ZF */
+			emit_branch(j, i + 1, op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JEQ32_K ? CC_E : CC_NE,
+				    i + 2 + (int64_t)y->off);
+			return 2;
+		default:
+			break;
+		}
+	}
+	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&
+	    (op2 == BPFX_OP_ADD64_X || op2 == BPFX_OP_ADD64_K)) {
+		int dst = reg_map[x->dst], a = reg_map[x->src];
+		if (op2 == BPFX_OP_ADD64_K) {
+			emit_mem(j, EF_W, 0x8d, dst, a, y->imm);              /* lea dst, [a+imm] */
+			return 2;
+		}
+		int b = y->src == x->dst ? a : reg_map[y->src];
+		if ((a & 7) == 5) { /* rbp/r13 as base need a disp8; as index they do not */
+			int t = a;
+			a = b;
+			b = t;
+		}
+		if ((a & 7) == 5) {
+			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
+			      0x44 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b+0] */
+			EMIT1(0);
+		} else {
+			EMIT4(0x48 | ((dst & 8) ? 4 : 0) | ((b & 8) ? 2 : 0) | ((a & 8) ? 1 : 0), 0x8d,
+			      0x04 | ((dst & 7) << 3), ((b & 7) << 3) | (a & 7)); /* lea dst, [a+b] */
+		}
+		return 2;
+	}
+	return 0;
+}
+
+/* ---- register liveness and address folding ------------------------------- */
+
+#define R_ARGS 0x3eu  /* r1..r5 */
+
+/* Registers instruction i reads (*use) and writes (*def). */
+static void use_def(const struct jit *j, size_t i, uint16_t *use, uint16_t *def)
+{
+	const struct bpfx_insn *x = &j->insns[i];
+	const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
+	uint16_t u = 0, d = 0;
+	if (o->dst == BPFX_USE_READ || o->dst == BPFX_USE_RW)
+		u |= 1u << x->dst;
+	if (o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW)
+		d |= 1u << x->dst;
+	if (o->src == BPFX_USE_READ || o->src == BPFX_USE_RW)
+		u |= 1u << x->src;
+	if (o->src == BPFX_USE_RW)
+		d |= 1u << x->src;
+	switch (j->ops[i]) {
+	case BPFX_OP_ATOMIC32_CMPXCHG: case BPFX_OP_ATOMIC64_CMPXCHG:
+		u |= 1, d |= 1;
+		break;
+	case BPFX_OP_EXIT:
+		u |= 1;
+		break;
+	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX:
+		u |= R_ARGS, d |= 1;
+		break;
+	case BPFX_OP_CALL_LOCAL: /* the callee may read anything (trusted code) */
+		u |= 0x7ff, d |= 1;
+		break;
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		d |= 1;
+		break;
+	default:
+		break;
+	}
+	*use = u;
+	*def = d;
+}
+
+/* Backward dataflow to a fixed point. Leaves live_out NULL (no folding) if
+ * the program has gotox or does not settle quickly. */
+void bpfx_x86_liveness(struct jit *j)
+{
+	size_t n = j->count;
+	uint16_t *in = calloc(n + 1, sizeof(uint16_t));
+	uint16_t *out = calloc(n, sizeof(uint16_t));
+	if (!in || !out || !j->is_target)
+		goto fail;
+	for (int iter = 0; iter < 64; iter++) {
+		bool changed = false;
+		for (size_t i = n; i-- > 0;) {
+			if (j->ops[i] < 0)
+				continue;
+			const struct bpfx_insn *x = &j->insns[i];
+			const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
+			size_t next = i + (o->fmt == BPFX_FMT_LDDW ? 2 : 1);
+			uint16_t lo = 0, use, def;
+			int64_t t = -1;
+			if (o->off == BPFX_USE_JMP)
+				t = (int64_t)i + 1 + x->off;
+			else if (o->imm == BPFX_USE_JMP)
+				t = (int64_t)i + 1 + x->imm;
+			if (t >= 0)
+				lo |= in[t];
+			if (j->ops[i] != BPFX_OP_EXIT && j->ops[i] != BPFX_OP_JA && j->ops[i] != BPFX_OP_JA32 &&
+			    next < n)
+				lo |= in[next];
+			use_def(j, i, &use, &def);
+			uint16_t li = (uint16_t)(use | (lo & ~def));
+			if (li != in[i] || lo != out[i])
+				changed = true;
+			in[i] = li;
+			out[i] = lo;
+		}
+		if (!changed) {
+			free(in);
+			j->live_out = out;
+			return;
+		}
+	}
+fail:
+	free(in);
+	free(out);
+}
+
+static bool is_mem_op(enum bpfx_op op)
+{
+	switch (op) {
+	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w: case BPFX_OP_LDX_dw:
+	case BPFX_OP_LDXS_b: case BPFX_OP_LDXS_h: case BPFX_OP_LDXS_w:
+	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
+	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Folds an address computation into the memory operand of the load/store
+ * that uses it, when the temporaries it writes are dead afterwards:
+ *   c = b; c += a;               mem [c + off]  -> mem [b + a + off]
+ *   a = x; a <<= k; c = b; c += a; mem [c + off]  -> mem [b + x*2^k + off]
+ *   a = x; a <<= k; a += b;        mem [a + off]  -> mem [b + x*2^k + off]
+ *   a <<= k; c = b; c += a;        mem [c + off]  -> mem [b + a*2^k + off]
+ * (k = 1..3). Returns the number of instructions consumed, or 0.
+ */
+size_t bpfx_x86_folded_mem(struct jit *j, size_t i)
+{
+	if (!j->live_out)
+		return 0;
+	size_t n = j->count;
+#define OPAT(k) (i + (k) < n && j->ops[i + (k)] >= 0 && ((k) == 0 || !j->is_target[i + (k)]))
+#define OP(k) ((enum bpfx_op)j->ops[i + (k)])
+#define X(k) (&j->insns[i + (k)])
+	int base, index, scale = 0, addr;
+	uint16_t temps;
+	size_t len;
+	if (OPAT(0) && OPAT(1) && OPAT(2) && OP(0) == BPFX_OP_MOV64_X && OP(1) == BPFX_OP_ADD64_X &&
+	    is_mem_op(OP(2))) {
+		int c = X(0)->dst, b = X(0)->src, a = X(1)->src;
+		if (c == b || X(1)->dst != c || a == c)
+			return 0;
+		base = b, index = a, addr = c, temps = (uint16_t)(1u << c), len = 3;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OPAT(4) && OP(0) == BPFX_OP_MOV64_X &&
+		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_MOV64_X && OP(3) == BPFX_OP_ADD64_X &&
+		   is_mem_op(OP(4))) {
+		int a = X(0)->dst, x = X(0)->src, c = X(2)->dst, b = X(2)->src;
+		if (a == x || x == c || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || c == b || c == a ||
+		    b == a || X(3)->dst != c || X(3)->src != a)
+			return 0;
+		base = b, index = x, scale = X(1)->imm, addr = c;
+		temps = (uint16_t)(1u << a | 1u << c), len = 5;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_MOV64_X &&
+		   OP(1) == BPFX_OP_LSH64_K && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
+		int a = X(0)->dst, x = X(0)->src, b = X(2)->src;
+		if (a == x || X(1)->dst != a || X(1)->imm < 1 || X(1)->imm > 3 || X(2)->dst != a || b == a)
+			return 0;
+		base = b, index = x, scale = X(1)->imm, addr = a, temps = (uint16_t)(1u << a), len = 4;
+	} else if (OPAT(0) && OPAT(1) && OPAT(2) && OPAT(3) && OP(0) == BPFX_OP_LSH64_K &&
+		   OP(1) == BPFX_OP_MOV64_X && OP(2) == BPFX_OP_ADD64_X && is_mem_op(OP(3))) {
+		int a = X(0)->dst, c = X(1)->dst, b = X(1)->src;
+		if (X(0)->imm < 1 || X(0)->imm > 3 || c == b || c == a || b == a || X(2)->dst != c ||
+		    X(2)->src != a)
+			return 0;
+		base = b, index = a, scale = X(0)->imm, addr = c;
+		temps = (uint16_t)(1u << a | 1u << c), len = 4;
+	} else {
+		return 0;
+	}
+	/* Then one or more loads/stores through the computed address. Each must
+	 * leave the address and its inputs unchanged, except the last. */
+	size_t first = len - 1, last;
+	for (last = first;; last++) {
+		const struct bpfx_insn *m = X(last);
+		uint8_t fmt = bpfx_op_table[OP(last)].fmt;
+		bool load = fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX;
+		if ((load ? m->src : m->dst) != addr || (fmt == BPFX_FMT_STX && ((temps >> m->src) & 1))) {
+			if (last == first)
+				return 0; /* does not use the address, or stores a temporary */
+			last--;
+			break;
+		}
+		if (load && (((temps >> m->dst) & 1) || m->dst == base || m->dst == index))
+			break; /* changes what later ones would use: the last one */
+		if (last - first >= 7 || !(OPAT(last + 1) && is_mem_op(OP(last + 1))))
+			break; /* (at most 8, to bound the code of one group) */
+	}
+	const struct bpfx_insn *lm = X(last);
+	uint8_t lfmt = bpfx_op_table[OP(last)].fmt;
+	uint16_t after = j->live_out[i + last];
+	if (lfmt == BPFX_FMT_LDX || lfmt == BPFX_FMT_LDXSX)
+		after &= (uint16_t)~(1u << lm->dst); /* the last load redefines its dst */
+	if (after & temps)
+		return 0;
+	j->mem_index = reg_map[index];
+	j->mem_scale = scale;
+	for (size_t q = first; q <= last; q++) {
+		const struct bpfx_insn *m = X(q);
+		uint8_t fmt = bpfx_op_table[OP(q)].fmt;
+		int size = bpfx_code_size(m->code);
+		if (fmt == BPFX_FMT_LDX || fmt == BPFX_FMT_LDXSX)
+			bpfx_x86_load(j, size, fmt == BPFX_FMT_LDXSX, reg_map[m->dst], reg_map[base], m->off);
+		else if (fmt == BPFX_FMT_ST)
+			bpfx_x86_store_imm(j, size, reg_map[base], m->off, m->imm);
+		else
+			bpfx_x86_store_reg(j, size, reg_map[base], m->off, reg_map[m->src]);
+	}
+	j->mem_index = -1;
+	return last + 1;
+#undef OPAT
+#undef OP
+#undef X
+}
