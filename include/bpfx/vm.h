@@ -258,6 +258,17 @@ BPFX_API int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, u
  *     instruction, and res->budget_used is then opts->budget.
  *   addr_space_cast: bpfx has one address space (arena pointers are host
  *     pointers), so both directions are plain 64-bit moves; 0 stays 0.
+ *   Frames: each call depth has its own 512-byte frame (r10 = its top),
+ *     zeroed the first time the run reaches that depth; r6..r9 and r10 are
+ *     restored on exit from a local call; helpers leave r1..r5 unchanged.
+ *   LD_ABS / LD_IND read big-endian from opts->packet (default: ctx) at imm
+ *     (+ src, as 64-bit unsigned sums); out of bounds ends the run with r0 = 0
+ *     and status 0, in every engine.
+ *   callx: the register holds a helper id, looked up at run time (unknown:
+ *     BPFX_E_NO_HELPER). gotox: the register holds a code address (see
+ *     bpfx_run_callback); anything else stops the run with BPFX_E_BAD_INSN.
+ *   Errors of a run are logged through the VM's log callback as
+ *     "NAME: insn N (OP_ID): what happened [BPFX_E_...]".
  */
 #define BPFX_MAY_GOTO_COUNT (8u * 1024u * 1024u)
 #define BPFX_CANCEL_POLL_INTERVAL 256u
