@@ -12,6 +12,7 @@
 
 #include <bpfx/common.h>
 #include <bpfx/isa.h>
+#include <bpfx/vm.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -124,6 +125,82 @@ struct bpfx_object_info {
 };
 
 BPFX_API int bpfx_object_get_info(const bpfx_object *obj, struct bpfx_object_info *info);
+
+/* ---- loading and running (src/loader/load.c, docs/objects.md) ----------- */
+
+typedef struct bpfx_map bpfx_map;   /* bpfx/maps.h */
+
+/* How the program's r1 is built (from its type, or opts->default_type). */
+enum bpfx_ctx_type {
+	BPFX_CTX_TYPE_GENERIC = 0, /* r1 = the data buffer, r2 = its length */
+	BPFX_CTX_TYPE_XDP = 1,     /* r1 = struct xdp_md over the packet */
+	BPFX_CTX_TYPE_SKB = 2,     /* r1 = struct __sk_buff over the packet (socket, sched_cls, ...) */
+};
+
+#define BPFX_OBJ_LOAD_VERIFY 0x1u   /* verify every program ("linux" platform); a rejection fails the load */
+#define BPFX_OBJ_LOAD_TRY_VERIFY 0x2u /* verify; a rejection is logged (WARN), the program stays unverified */
+#define BPFX_OBJ_LOAD_TRUSTED 0x4u  /* load programs with BPFX_LOAD_TRUSTED */
+
+struct bpfx_object_load_opts {
+	size_t sz;                 /* sizeof(struct bpfx_object_load_opts) */
+	uint32_t flags;            /* BPFX_OBJ_LOAD_* */
+	/* Program type for programs whose section gives none ("xdp1", ...):
+	 * "xdp", "socket", "sched_cls", ...; NULL: such programs get the
+	 * generic context. force_type overrides every program's type. */
+	const char *default_type;
+	const char *force_type;
+	uint32_t ncpus;            /* per-CPU maps, perf event arrays; 0 = host default */
+	bpfx_log_fn log;           /* defaults to the object's log */
+	void *log_user;
+};
+
+/*
+ * Creates every map of the object (bpfx_map_create; global data filled from
+ * its section, .rodata/.kconfig read-only for programs, inner maps as
+ * templates), resolves kfuncs by name in the VM's kfunc registry, rewrites
+ * context accesses for the program type (docs/objects.md) and loads every
+ * program into `vm` (which must outlive the object's programs, i.e. until
+ * bpfx_object_close). All or nothing: on failure nothing stays loaded and
+ * the message names the map, program, extern or instruction. A second call
+ * returns BPFX_E_EXIST. The .kconfig map starts zeroed: hosts fill it with
+ * bpfx_map_update (key 0) before running.
+ */
+BPFX_API int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_load_opts *opts);
+/* After a load: the map / program of that index (NULL before the load or out of range). */
+BPFX_API bpfx_map *bpfx_object_map_handle(const bpfx_object *obj, size_t index);
+BPFX_API bpfx_prog *bpfx_object_prog_handle(const bpfx_object *obj, size_t index);
+/* 1 if the load verified that program (BPFX_OBJ_LOAD_*VERIFY), else 0. */
+BPFX_API int bpfx_object_prog_verified(const bpfx_object *obj, size_t index);
+BPFX_API enum bpfx_ctx_type bpfx_object_prog_ctx_type(const bpfx_object *obj, size_t index);
+/* Finds a map by name (symbol, or ".data" / ".rodata" / ...); BPFX_E_NOENT. */
+BPFX_API int bpfx_object_find_map(const bpfx_object *obj, const char *name, size_t *index);
+
+/* Linux's XDP verdicts. */
+enum bpfx_xdp_action { BPFX_XDP_ABORTED = 0, BPFX_XDP_DROP = 1, BPFX_XDP_PASS = 2,
+		       BPFX_XDP_TX = 3, BPFX_XDP_REDIRECT = 4 };
+/* "XDP_PASS", ...; NULL for other values. */
+BPFX_API const char *bpfx_xdp_action_name(uint64_t r0);
+
+struct bpfx_object_run_opts {
+	size_t sz;                 /* sizeof(struct bpfx_object_run_opts) */
+	enum bpfx_engine engine;
+	/* The packet (xdp, skb) or buffer (generic); programs may change it in place. */
+	void *data;
+	size_t data_len;
+	uint64_t budget;
+	const int *cancel;
+	uint32_t ifindex;          /* xdp ingress_ifindex; skb ifindex and ingress_ifindex */
+	uint32_t rx_queue;         /* xdp rx_queue_index; skb queue_mapping */
+	uint32_t mark;             /* skb mark before the run */
+	uint32_t mark_out;         /* out: skb mark after the run */
+	void *user;                /* bpfx_run_user() */
+};
+
+/* Runs one loaded program once over opts->data with the context of its
+ * type (XDP: data_meta = data; skb: len, protocol from the Ethernet header,
+ * LD_ABS/LD_IND read the packet). Returns as bpfx_prog_run. */
+BPFX_API int bpfx_object_run(const bpfx_object *obj, size_t prog, struct bpfx_object_run_opts *opts,
+			     struct bpfx_run_result *res);
 
 #ifdef __cplusplus
 }

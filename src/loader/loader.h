@@ -176,6 +176,7 @@ struct bpfx_object {
 	struct ldr_kcfg *kcfg;
 	size_t nkcfg;
 	size_t kcfg_map;          /* BPFX_NO_MAP when the object has no kconfig externs */
+	struct ldr_loaded *loaded; /* load.c: maps and programs after bpfx_object_load, or NULL */
 
 	char license[128];
 	uint32_t kern_version;
@@ -201,5 +202,9 @@ const char *ldr_map_type_name(uint32_t type);
 
 /* Grows *arr (of *cap elements of size sz) so it holds at least need. */
 int ldr_grow(const struct bpfx_diag *d, void **arr, size_t *cap, size_t need, size_t sz);
+
+/* load.c: frees what bpfx_object_load created (maps, programs). */
+struct ldr_loaded;
+void ldr_unload(struct bpfx_object *obj);
 
 #endif

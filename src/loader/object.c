@@ -674,6 +674,7 @@ void bpfx_object_close(bpfx_object *obj)
 {
 	if (!obj)
 		return;
+	ldr_unload(obj);
 	for (size_t i = 0; i < obj->nprogs; i++) {
 		free(obj->progs[i].insns);
 		free(obj->progs[i].segs);
