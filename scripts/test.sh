@@ -65,14 +65,14 @@ if [ $quick = 0 ]; then
     echo "== valgrind memcheck"
     for t in build/tests/test_* build/tests/*/test_*; do
       [ -f "$t" ] && [ -x "$t" ] || continue
-      if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >/dev/null 2>build/valgrind.log; then
+      if BPFX_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >/dev/null 2>build/valgrind.log; then
         total_pass=$((total_pass + 1))
       else
         echo "valgrind: $t failed"; tail -30 build/valgrind.log
         total_fail=$((total_fail + 1)); phase_fail=1
       fi
     done
-    if [ -d tests/data ] && valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    if [ -d tests/data ] && BPFX_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
          build/bpfx test tests/data --engine all >/dev/null 2>build/valgrind.log; then
       total_pass=$((total_pass + 1))
     else

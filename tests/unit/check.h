@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_passed, check_failed;
@@ -48,6 +49,17 @@ static int check_passed, check_failed;
 				__FILE__, __LINE__, check_s_ ? check_s_ : "(null)", check_t_);    \
 		}                                                                                 \
 	} while (0)
+
+/* Iteration count for randomized or exhaustive loops: `n` normally, n/50
+ * (at least 1) when BPFX_TEST_QUICK is set, as the valgrind phase of
+ * scripts/test.sh does, where everything runs ~30x slower. */
+static inline long check_scale(long n)
+{
+	const char *q = getenv("BPFX_TEST_QUICK");
+	if (q && *q && *q != '0')
+		return n / 50 > 0 ? n / 50 : 1;
+	return n;
+}
 
 static inline int check_summary(const char *name)
 {
