@@ -106,7 +106,7 @@ struct bpfx_platform_opts {
 /* An empty platform (no program types, helpers or kfuncs). */
 BPFX_API int bpfx_platform_create(const struct bpfx_platform_opts *opts, bpfx_platform **out);
 /* A bundled platform by name: "generic", or "linux" (first subset: program
- * types xdp, kprobe, tracepoint; the map, time, random, printk, output and
+ * types xdp, kprobe, tracepoint, socket; the map, time, random, printk, output and
  * redirect helpers). BPFX_E_NOENT for others. The
  * result is the caller's to configure further and to destroy. */
 BPFX_API int bpfx_platform_bundled(const char *name, bpfx_platform **out);

@@ -247,6 +247,16 @@ static int linux_platform(bpfx_platform **out)
 		err = bpfx_platform_add_prog_type(p, &kprobe);
 	if (!err)
 		err = bpfx_platform_add_prog_type(p, &tp);
+	/* socket filters: the first 19 u32 fields of struct __sk_buff (len ..
+	 * tc_classid), read-only but cb[0..4]; packet data through LD_ABS/LD_IND */
+	struct bpfx_ctx_field skb[19];
+	for (uint32_t i = 0; i < 19; i++)
+		skb[i] = (struct bpfx_ctx_field){.offset = i * 4, .size = 4, .kind = BPFX_FIELD_SCALAR, .narrow_sizes = 0x7,
+						 .access = BPFX_FIELD_READ | (i >= 12 && i <= 16 ? BPFX_FIELD_WRITE : 0)};
+	struct bpfx_prog_type sock = {.sz = sizeof(sock), .name = "socket", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 76,
+				      .fields = skb, .nfields = 19};
+	if (!err)
+		err = bpfx_platform_add_prog_type(p, &sock);
 	free(kf);
 	free(tf);
 	/* Helpers whose effects the verifier models; helpers that change the

@@ -28,6 +28,10 @@ check 2 "bad --max-insns" "$bpfx" verify "$dir/accept.s" --max-insns x
 check 1 "complexity limit" "$bpfx" verify "$dir/accept.s" --max-insns 1
 case $LAST in *BPFX-CFG-005*) ;; *) echo "FAIL: limit: $LAST"; fail=1 ;; esac
 check 0 "help" "$bpfx" verify --help
+check 0 "linux socket filter" "$bpfx" verify --platform linux --type socket "$dir/socket_ok.s"
+check 1 "linux socket filter, read-only field" "$bpfx" verify --platform linux --type socket "$dir/socket_ro.s"
+case $LAST in *"REJECTED BPFX-MEM-005"*) ;; *) echo "FAIL: socket report: $LAST"; fail=1 ;; esac
+check 2 "unknown program type" "$bpfx" verify --platform linux --type nope "$dir/socket_ok.s"
 # Linux platform on clang-built XDP objects (skipped without clang-19)
 src=$dir/../linux
 if command -v clang-19 >/dev/null 2>&1; then
