@@ -606,7 +606,7 @@ static void emit_trampoline(struct jit *j)
 	EMIT2(0x41, 0x56);           /* push r14 */
 	EMIT2(0x41, 0x57);           /* push r15 */
 	EMIT4(0x48, 0x83, 0xec, 8);  /* sub rsp, 8 (align to 16) */
-	emit_mov_rr(j, true, RUNR, RSI); /* mov r12, rsi */
+	emit_mem(j, EF_W, 0x8d, RUNR, RSI, RUN_BIAS); /* lea r12, [rsi+RUN_BIAS] */
 	emit_mov_rr(j, true, AUX, RDX);  /* mov r11, rdx */
 	emit_mov_rr(j, true, RAX, RDI);  /* mov rax, rdi */
 	emit_mem(j, EF_W, 0x8b, RDI, RAX, 0);  /* mov rdi, [rax] */

@@ -35,12 +35,12 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 #define AUX R11  /* scratch; never holds a BPF register */
 #define AUX2 R10 /* scratch */
 #define AUX3 R9  /* scratch (also the 6th argument of helper calls) */
-#define RUNR R12 /* struct bpfx_jit_run * for the whole run */
+#define RUNR R12 /* (char *)run + RUN_BIAS for the whole run */
 
 #define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
-#define MAX_INSN_BYTES 160 /* upper bound of the code of one BPF instruction */
+#define MAX_INSN_BYTES 256 /* upper bound of the code of one BPF instruction (group) */
 #define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
-#define ENTRY_BYTES 48     /* upper bound of a function prologue */
+#define ENTRY_BYTES 64     /* upper bound of a function prologue */
 #define MAX_PASSES 20
 
 /* x86 condition codes (the low nibble of Jcc). */
@@ -55,7 +55,11 @@ enum exit_kind {
 	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT
 };
 
-#define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f))
+/* r12 points RUN_BIAS bytes into the run state, so that every field is
+ * within a signed 8-bit displacement. */
+#define RUN_BIAS 96
+#define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f) - RUN_BIAS)
+_Static_assert(sizeof(struct bpfx_jit_run) <= RUN_BIAS + 128, "run state beyond disp8 reach");
 
 struct bpfx_jit_prog {
 	uint8_t *image;       /* executable mapping (read + execute) */

@@ -1021,6 +1021,17 @@ static void test_calls(void)
 		CHECK_EQ_U64(t.jr.insn, 6);
 		CHECK_EQ_U64(t.jr.value, 99);
 		prog_free(&pr);
+		/* with budget polling too (the longest instruction) */
+		p[5] = MOV64_IMM(7, 1);
+		struct bpfx_jit_env penv = {.callx_lookup = lookup, .flags = BPFX_JIT_POLL};
+		CHECK(prog_load(&pr, p, 8, &penv) == 0);
+		memset(&t, 0, sizeof(t));
+		run_init(&t.jr, 10);
+		t.jr.helper_run = &t;
+		CHECK_EQ_U64(bpfx_jit_enter(pr.jit, NULL, 0, &t.jr), 1 + 4 + 9 + 16 + 25);
+		CHECK_EQ_U64(t.jr.status, 0);
+		CHECK_EQ_U64(t.jr.budget, 9);
+		prog_free(&pr);
 		p[5] = MOV64_IMM(7, 2); /* h_stop via callx, r1 = 1: stop */
 		CHECK(prog_load(&pr, p, 8, &env) == 0);
 		r0 = run_t(&pr, &t, NULL, 0);
