@@ -58,7 +58,7 @@ static const struct ptr_field skb_ptrs[] = {
 
 enum bpfx_ctx_type ctx_type_of(const char *type)
 {
-	static const char *const skb[] = {"socket", "sched_cls", "sched_act", "cgroup_skb", "tc",
+	static const char *const skb[] = {"socket", "socket_filter", "sched_cls", "sched_act", "cgroup_skb", "tc",
 					  "classifier", "action", "lwt_in", "lwt_out", "lwt_xmit",
 					  "sk_skb"};
 	if (!type)
