@@ -81,12 +81,17 @@ static int create_map(bpfx_object *obj, struct ldr_loaded *l, size_t i, uint32_t
 		return bpfx_fail(d, BPFX_E_UNSUPPORTED, "map '%s' (section %s): map type %u%s%s%s is not supported by bpfx",
 				 mi.name, mi.section, mi.type, mi.type_name[0] ? " (" : "", mi.type_name,
 				 mi.type_name[0] ? ")" : "");
+	/* Leniencies libbpf has too: NUMA placement means nothing here; ring
+	 * buffers ignore key/value types; perf event arrays hold u32 slots
+	 * whatever value type BTF names; maps of maps hold u32 ids. */
+	mo.flags &= ~0x4u; /* BPF_F_NUMA_NODE */
+	if (mo.type == BPFX_MAP_TYPE_RINGBUF)
+		mo.key_size = mo.value_size = 0;
+	if ((mo.type == BPFX_MAP_TYPE_ARRAY_OF_MAPS || mo.type == BPFX_MAP_TYPE_HASH_OF_MAPS) && !mo.value_size)
+		mo.value_size = 4;
 	if (mo.type == BPFX_MAP_TYPE_PERF_EVENT_ARRAY) {
 		/* libbpf sizes an unsized perf event array to the CPU count */
-		if (!mo.key_size)
-			mo.key_size = 4;
-		if (!mo.value_size)
-			mo.value_size = 4;
+		mo.key_size = mo.value_size = 4;
 		if (!mo.max_entries) {
 			long n = ncpus ? (long)ncpus : sysconf(_SC_NPROCESSORS_CONF);
 			mo.max_entries = n > 0 ? (uint32_t)n : 1;

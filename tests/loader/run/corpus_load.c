@@ -20,7 +20,7 @@ static int verbose;
 static void logfn(void *user, enum bpfx_log_level lvl, const char *msg)
 {
 	(void)user;
-	if (lvl == BPFX_LOG_ERROR) {
+	if (lvl == BPFX_LOG_ERROR && !logged) { /* the first message is the cause */
 		snprintf(lastlog, sizeof(lastlog), "%s", msg);
 		logged = 1;
 	}
