@@ -65,6 +65,7 @@ struct venv {
 	uint32_t *sub_depth; /* deepest stack byte used per function */
 	uint8_t *call_seen;  /* per insn: a local call analysed here */
 	uint8_t *prune;      /* per insn: store states here */
+	uint16_t *live;      /* per insn: registers that may be read before written (bit i = ri) */
 
 	/* exploration */
 	struct vrec **visited;
@@ -462,6 +463,96 @@ static bool ends_flow(int fmt)
 	return fmt == BPFX_FMT_EXIT || fmt == BPFX_FMT_JA || fmt == BPFX_FMT_JA32 || fmt == BPFX_FMT_GOTOX;
 }
 
+/* Registers instruction i reads (*use) and writes (*def). */
+static void use_def(const struct venv *e, size_t i, uint16_t *use, uint16_t *def)
+{
+	const struct bpfx_insn *x = &e->insns[i];
+	const struct bpfx_op_desc *o = &bpfx_op_table[e->ops[i]];
+	uint16_t u = 0, d = 0;
+	if (o->dst == BPFX_USE_READ || o->dst == BPFX_USE_RW)
+		u |= (uint16_t)(1u << x->dst);
+	if (o->dst == BPFX_USE_WRITE || o->dst == BPFX_USE_RW)
+		d |= (uint16_t)(1u << x->dst);
+	if (o->src == BPFX_USE_READ || o->src == BPFX_USE_RW)
+		u |= (uint16_t)(1u << x->src);
+	if (o->src == BPFX_USE_WRITE || o->src == BPFX_USE_RW)
+		d |= (uint16_t)(1u << x->src);
+	switch (o->fmt) {
+	case BPFX_FMT_CALL:
+	case BPFX_FMT_CALL_KFUNC: {
+		const struct vplat_func *f =
+			o->fmt == BPFX_FMT_CALL ? bpfx_vplat_find(e->plat->helpers, e->plat->nhelpers, (uint32_t)x->imm)
+						: bpfx_vplat_find(e->plat->kfuncs, e->plat->nkfuncs, (uint32_t)x->imm);
+		int nargs = 5;
+		if (f)
+			for (nargs = 0; nargs < 5 && f->proto.args[nargs] != BPFX_ARG_NONE; nargs++)
+				;
+		u |= (uint16_t)(((1u << nargs) - 1) << 1);
+		d |= 0x3f;
+		break;
+	}
+	case BPFX_FMT_CALL_LOCAL:
+	case BPFX_FMT_CALLX:
+		u |= 0x3e;
+		d |= 0x3f;
+		break;
+	case BPFX_FMT_EXIT:
+		u |= 1;
+		break;
+	case BPFX_FMT_CMPXCHG:
+		u |= 1;
+		d |= 1;
+		break;
+	case BPFX_FMT_LDABS:
+	case BPFX_FMT_LDIND:
+		d |= 0x3f;
+		break;
+	default:
+		break;
+	}
+	*use = u;
+	*def = d;
+}
+
+/* Backward may-be-read analysis over each function's control flow: a
+ * register not in live[pc] is written before any read on every path from
+ * pc, so its value there cannot matter (pruning ignores it). */
+static int liveness(struct venv *e)
+{
+	size_t n = e->n;
+	e->live = calloc(n, sizeof(uint16_t));
+	if (!e->live)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for liveness");
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t k = n; k-- > 0;) {
+			if (e->ops[k] < 0)
+				continue;
+			int fmt = fmt_of(e, k);
+			uint16_t out = 0, use, def;
+			if (fmt == BPFX_FMT_GOTOX) {
+				out = 0x7ff;
+			} else {
+				if (!ends_flow(fmt)) {
+					size_t nx = k + (fmt == BPFX_FMT_LDDW ? 2 : 1);
+					if (nx < n)
+						out |= e->live[nx];
+				}
+				int64_t t = jump_target(e, k);
+				if (t >= 0)
+					out |= e->live[t];
+			}
+			use_def(e, k, &use, &def);
+			uint16_t in = (uint16_t)(use | (out & ~def));
+			if (in != e->live[k]) {
+				e->live[k] = in;
+				changed = 1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int structure(struct venv *e)
 {
 	size_t n = e->n;
@@ -566,6 +657,7 @@ static int structure(struct venv *e)
 		    i + 1 < n && !e->prune[i + 1])
 			e->prune[i + 1] = PRUNE_JOIN;
 	}
+	err = liveness(e);
 out:
 	free(start);
 	free(seen);
@@ -1756,8 +1848,13 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 		const struct vframe *fo = o->fr[fi], *fc = c->fr[fi];
 		if (fo->callsite != fc->callsite || fo->subprog != fc->subprog)
 			return false;
-		for (int i = 0; i < BPFX_NREGS; i++)
-			if (!reg_covers(&fo->regs[i], &fc->regs[i], &m))
+		/* registers that may still be read: in the top frame, those live
+		 * here; in a caller, r6-r9 live where it resumes (r0-r5 are
+		 * redefined by the return) */
+		uint16_t live = fi + 1 == o->nframes ? e->live[c->pc]
+						     : (uint16_t)(e->live[c->fr[fi + 1]->callsite + 1] & ~0x3fu);
+		for (int i = 0; i < BPFX_NREGS - 1; i++)
+			if ((live >> i & 1) && !reg_covers(&fo->regs[i], &fc->regs[i], &m))
 				return false;
 		for (int s = 0; s < VSLOTS; s++) {
 			const uint8_t *to = &fo->stype[s * 8], *tc = &fc->stype[s * 8];
@@ -1775,7 +1872,6 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 			}
 		}
 	}
-	(void)e;
 	return true;
 }
 
@@ -2228,6 +2324,7 @@ static void env_free(struct venv *e)
 	free(e->sub_depth);
 	free(e->call_seen);
 	free(e->prune);
+	free(e->live);
 	free(e->state_txt.s);
 	free(e->path_txt.s);
 	free(e->log.s);
