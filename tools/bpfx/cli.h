@@ -18,6 +18,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_conformance_plugin(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 
 /* ---- util.c ---- */
 
@@ -116,5 +117,25 @@ extern const char *cli_demo_helpers_help;
 
 /* Prints "bpfx CMD: message" and a hint to use --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- ELF objects loaded whole (util.c): maps, global data, contexts ---- */
+struct cli_object {
+	bpfx_vm *vm;
+	bpfx_object *obj;
+};
+/* Opens PATH, creates a VM with the standard helpers (reproducible ones
+ * only), and loads the object (verify attempted;
+ * `trusted`: BPFX_OBJ_LOAD_TRUSTED; `type`: force this program type).
+ * Errors are printed; returns 0 or the status. */
+int cli_object_load(const char *path, const char *type, int trusted, int verbose, struct cli_object *o);
+void cli_object_free(struct cli_object *o);
+/* 1 if the file starts with the ELF magic. */
+int cli_is_elf(const char *path);
+/* Prints the contents of every map of a loaded object (or only `only`):
+ * a header line per map, then "  KEY-HEX: VALUE-HEX" per entry. Returns 0,
+ * or BPFX_E_NOENT if `only` names no map. */
+int cli_dump_maps(FILE *f, const bpfx_object *obj, const char *only);
+/* Writes len bytes as hex ("0a 1b ...", 16 per line with `indent`). */
+void cli_print_hex(FILE *f, const unsigned char *p, size_t len, const char *indent);
 
 #endif

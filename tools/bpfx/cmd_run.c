@@ -12,6 +12,8 @@ static const char usage[] =
 	"usage: bpfx run PROG [--mem FILE | --mem-hex HEX] [--packet-hex HEX]\n"
 	"                [--engine auto|interp|checked|jit] [--groups LIST] [--budget N]\n"
 	"                [--section S] [--prog NAME] [--trust] [-v]\n"
+	"       bpfx run OBJ.o [--type T] [--packet FILE | --packet-hex HEX | --mem...]\n"
+	"                [--section S | --prog NAME] [--engine E] [--trust] [--show-maps]\n"
 	"\n"
 	"Runs PROG (assembly, hex, raw bytecode or an ELF program) once and prints r0 in\n"
 	"hex as the last line of stdout. r1 points to a copy of the memory, r2 is its length.\n"
@@ -24,7 +26,17 @@ static const char usage[] =
 	"  --section S, --prog NAME   pick the program of an ELF object\n"
 	"  --trust            vouch for the code: lets interp/jit run it without a verifier\n"
 	"  -v                 print every log message\n"
-	"Errors (status, instruction, message) go to stderr, exit status 1.\n";
+	"Errors (status, instruction, message) go to stderr, exit status 1.\n"
+	"\n"
+	"ELF objects are loaded whole (docs/objects.md): their maps are created, global\n"
+	"data initialised, programs verified when possible (else run on the checked engine)\n"
+	"and given the context of their type:\n"
+	"  --type T           program type: xdp, socket, sched_cls, ... (default: the section's)\n"
+	"  --packet FILE      the packet, raw bytes (--packet-hex: as hex) for xdp and skb types;\n"
+	"                     other types get it (or --mem) as a buffer in r1/r2\n"
+	"  --show-maps        print every map's contents after the run\n"
+	"Prints the verdict (XDP_* name for xdp), the packet after the run in hex, skb mark,\n"
+	"and r0 as the last line.\n";
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -37,6 +49,61 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* An ELF object loaded whole: maps, global data, the context of its type. */
+static int run_object(const char *path, const char *section, const char *progname, const char *type,
+		      enum bpfx_engine engine, int trust, int verbose, uint64_t budget, int show_maps,
+		      unsigned char *data, size_t len)
+{
+	struct cli_object o;
+	int rc = 2;
+	if (cli_object_load(path, type, trust, verbose, &o))
+		goto out;
+	size_t idx = 0;
+	if ((section || progname) && bpfx_object_find_prog(o.obj, section, progname, &idx)) {
+		fprintf(stderr, "bpfx run: %s: no program matches%s%s%s%s\n", path, section ? " --section " : "",
+			section ? section : "", progname ? " --prog " : "", progname ? progname : "");
+		goto out;
+	}
+	if (!bpfx_object_prog_count(o.obj)) {
+		fprintf(stderr, "bpfx run: %s: the object contains no program\n", path);
+		goto out;
+	}
+	struct bpfx_object_prog_info pi;
+	bpfx_object_prog(o.obj, idx, &pi);
+	enum bpfx_ctx_type ct = bpfx_object_prog_ctx_type(o.obj, idx);
+	unsigned char empty[1] = {0};
+	struct bpfx_object_run_opts ro = {.sz = sizeof(ro), .engine = engine, .data = data ? data : empty,
+					  .data_len = data ? len : 0, .budget = budget, .ifindex = 1};
+	struct bpfx_run_result res;
+	int err = bpfx_object_run(o.obj, idx, &ro, &res);
+	if (err) {
+		fprintf(stderr, "bpfx run: %s/%s: %s at insn %zu\n", pi.section, pi.name, bpfx_status_name(err),
+			res.insn);
+		if (err == BPFX_E_UNVERIFIED)
+			fprintf(stderr, "bpfx run: the %s engine runs only verified or trusted code; pass --trust "
+				"to vouch for this program, or use --engine checked\n", bpfx_engine_name(engine));
+		rc = 1;
+		goto out;
+	}
+	if (ct == BPFX_CTX_TYPE_XDP) {
+		const char *v = bpfx_xdp_action_name(res.r0);
+		printf("verdict: %s\n", v ? v : "(not an XDP action)");
+	}
+	if (ct == BPFX_CTX_TYPE_SKB)
+		printf("mark: %u\n", ro.mark_out);
+	if (ct != BPFX_CTX_TYPE_GENERIC && data) {
+		printf("packet:\n");
+		cli_print_hex(stdout, data, len, "  ");
+	}
+	if (show_maps)
+		cli_dump_maps(stdout, o.obj, NULL);
+	printf("0x%" PRIx64 "\n", res.r0);
+	rc = 0;
+out:
+	cli_object_free(&o);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -45,13 +112,16 @@ int cmd_run(int argc, char **argv)
 		{"groups", required_argument, NULL, 'g'},  {"budget", required_argument, NULL, 'b'},
 		{"section", required_argument, NULL, 's'}, {"prog", required_argument, NULL, 'p'},
 		{"trust", no_argument, NULL, 't'},         {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},          {"type", required_argument, NULL, 'T'},
+		{"packet", required_argument, NULL, 'k'},  {"show-maps", no_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *mem_file = NULL, *mem_hex = NULL, *pkt_hex = NULL, *section = NULL, *progname = NULL;
 	enum bpfx_engine engine = BPFX_ENGINE_AUTO;
 	uint32_t groups = BPFX_GROUPS_ALL;
 	uint64_t budget = 0;
-	int trust = 0, verbose = 0, c, rc = 1;
+	int trust = 0, verbose = 0, show_maps = 0, c, rc = 1;
+	const char *type = NULL, *pkt_file = NULL;
 
 	opterr = 0;
 	optind = 1;
@@ -75,6 +145,9 @@ int cmd_run(int argc, char **argv)
 		case 's': section = optarg; break;
 		case 'p': progname = optarg; break;
 		case 't': trust = 1; break;
+		case 'T': type = optarg; break;
+		case 'k': pkt_file = optarg; break;
+		case 'S': show_maps = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h':
 			fputs(usage, stdout);
@@ -90,6 +163,12 @@ int cmd_run(int argc, char **argv)
 	if (mem_file && mem_hex)
 		return cli_usage_error(argv[0], "--mem and --mem-hex exclude each other");
 
+	if (pkt_file && pkt_hex)
+		return cli_usage_error(argv[0], "--packet and --packet-hex exclude each other");
+	int elf = cli_is_elf(argv[optind]);
+	if (!elf && (type || pkt_file || show_maps))
+		return cli_usage_error(argv[0], "--type, --packet and --show-maps apply only to ELF objects");
+
 	unsigned char *mem = NULL, *pkt = NULL;
 	size_t mem_len = 0, pkt_len = 0;
 	struct cli_prog p = {0};
@@ -103,6 +182,19 @@ int cmd_run(int argc, char **argv)
 	if (pkt_hex && cli_parse_hex(pkt_hex, &pkt, &pkt_len)) {
 		fprintf(stderr, "bpfx run: bad --packet-hex value\n");
 		rc = 2;
+		goto out;
+	}
+	if (pkt_file && cli_read_file(pkt_file, &pkt, &pkt_len)) {
+		rc = 2;
+		goto out;
+	}
+	if (elf) {
+		if (pkt && mem) {
+			rc = cli_usage_error(argv[0], "give either a packet or --mem, not both");
+			goto out;
+		}
+		rc = run_object(argv[optind], section, progname, type, engine, trust, verbose, budget, show_maps,
+				pkt ? pkt : mem, pkt ? pkt_len : mem_len);
 		goto out;
 	}
 	if (cli_load_prog(argv[optind], CLI_FMT_AUTO, section, progname, &p)) {

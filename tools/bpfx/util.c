@@ -590,3 +590,142 @@ out:
 		bpfx_vm_destroy(vm);
 	return err;
 }
+
+/* ---- ELF objects loaded whole ------------------------------------------- */
+
+int cli_is_elf(const char *path)
+{
+	unsigned char m[4];
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+	if (!f)
+		return 0;
+	size_t got = fread(m, 1, 4, f);
+	fclose(f);
+	return got == 4 && !memcmp(m, "\x7f" "ELF", 4);
+}
+
+/* Errors always, the rest with -v (verifier rejections under TRY_VERIFY are
+ * warnings: the program then runs on the checked engine). */
+static void obj_log(void *user, enum bpfx_log_level level, const char *msg)
+{
+	if (level == BPFX_LOG_ERROR || (user && *(const int *)user))
+		fprintf(stderr, "bpfx: %s\n", msg);
+}
+
+int cli_object_load(const char *path, const char *type, int trusted, int verbose, struct cli_object *o)
+{
+	static int verbosity[2] = {0, 1};
+	memset(o, 0, sizeof(*o));
+	struct bpfx_vm_opts vo = {.sz = sizeof(vo), .log = cli_log, .log_user = &verbosity[verbose ? 1 : 0]};
+	struct bpfx_std_helpers_opts ho = {.sz = sizeof(ho), .flags = BPFX_STD_NO_ENV};
+	int err = bpfx_vm_create(&vo, &o->vm);
+	if (!err)
+		err = bpfx_helpers_register_std(o->vm, &ho);
+	if (err) {
+		fprintf(stderr, "bpfx: cannot create the VM (%s)\n", bpfx_status_name(err));
+		return err;
+	}
+	struct bpfx_object_opts oo = {.sz = sizeof(oo), .name = path, .log = cli_log,
+				      .log_user = &verbosity[verbose ? 1 : 0]};
+	err = bpfx_object_open_file(path, &oo, &o->obj);
+	if (err) {
+		fprintf(stderr, "bpfx: %s: not a usable BPF object (%s)\n", path, bpfx_status_name(err));
+		return err;
+	}
+	struct bpfx_object_load_opts lo = {.sz = sizeof(lo), .flags = BPFX_OBJ_LOAD_TRY_VERIFY,
+					   .force_type = type, .log = obj_log,
+					   .log_user = &verbosity[verbose ? 1 : 0]};
+	if (trusted)
+		lo.flags |= BPFX_OBJ_LOAD_TRUSTED;
+	err = bpfx_object_load(o->obj, o->vm, &lo);
+	if (err)
+		fprintf(stderr, "bpfx: %s: the object could not be loaded (%s)\n", path, bpfx_status_name(err));
+	return err;
+}
+
+void cli_object_free(struct cli_object *o)
+{
+	bpfx_object_close(o->obj);
+	bpfx_vm_destroy(o->vm);
+	memset(o, 0, sizeof(*o));
+}
+
+void cli_print_hex(FILE *f, const unsigned char *p, size_t len, const char *indent)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (i % 16 == 0)
+			fprintf(f, "%s%s", i ? "\n" : "", indent);
+		fprintf(f, "%s%02x", i % 16 ? " " : "", p[i]);
+	}
+	fputc('\n', f);
+}
+
+static void hex_inline(FILE *f, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%s%02x", i ? " " : "", p[i]);
+}
+
+int cli_dump_maps(FILE *f, const bpfx_object *obj, const char *only)
+{
+	int found = 0;
+	for (size_t i = 0; i < bpfx_object_map_count(obj); i++) {
+		struct bpfx_object_map_info mi;
+		bpfx_map *m = bpfx_object_map_handle(obj, i);
+		struct bpfx_map_info info;
+		if (bpfx_object_map(obj, i, &mi) || !m || bpfx_map_get_info(m, &info))
+			continue;
+		if (only && strcmp(only, mi.name))
+			continue;
+		found = 1;
+		fprintf(f, "map %s (%s, key %u, value %u, max %u)%s\n", mi.name, bpfx_map_type_name(info.type),
+			info.key_size, info.value_size, info.max_entries, mi.readonly ? " read-only" : "");
+		int percpu = info.type == BPFX_MAP_TYPE_PERCPU_ARRAY || info.type == BPFX_MAP_TYPE_PERCPU_HASH ||
+			     info.type == BPFX_MAP_TYPE_LRU_PERCPU_HASH;
+		int iterable = info.type == BPFX_MAP_TYPE_HASH || info.type == BPFX_MAP_TYPE_ARRAY ||
+			       info.type == BPFX_MAP_TYPE_LRU_HASH || info.type == BPFX_MAP_TYPE_LPM_TRIE || percpu;
+		if (!iterable || !info.key_size) {
+			fprintf(f, "  (contents not listable for this type)\n");
+			continue;
+		}
+		size_t vsz = percpu ? (size_t)info.value_stride * info.ncpus : info.value_size;
+		unsigned char *key = calloc(1, info.key_size), *next = calloc(1, info.key_size);
+		unsigned char *val = calloc(1, vsz ? vsz : 1);
+		int have = 0;
+		size_t shown = 0;
+		while (key && next && val && bpfx_map_get_next_key(m, have ? key : NULL, next) == 0) {
+			memcpy(key, next, info.key_size);
+			have = 1;
+			if (bpfx_map_lookup(m, key, val))
+				continue;
+			/* arrays: only elements that are not all zero (except data maps) */
+			if (info.type == BPFX_MAP_TYPE_ARRAY && mi.origin != BPFX_MAP_DATA) {
+				size_t z = 0;
+				while (z < vsz && !val[z])
+					z++;
+				if (z == vsz)
+					continue;
+			}
+			if (mi.origin == BPFX_MAP_DATA) {
+				cli_print_hex(f, val, info.value_size, "  ");
+			} else {
+				fputs("  ", f);
+				hex_inline(f, key, info.key_size);
+				fputs(": ", f);
+				hex_inline(f, val, vsz);
+				fputc('\n', f);
+			}
+			shown++;
+		}
+		if (!shown)
+			fprintf(f, "  (empty)\n");
+		free(key);
+		free(next);
+		free(val);
+	}
+	if (only && !found) {
+		fprintf(stderr, "bpfx: no map named '%s' in the object\n", only);
+		return BPFX_E_NOENT;
+	}
+	return 0;
+}
