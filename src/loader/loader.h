@@ -114,6 +114,17 @@ struct ldr_seg {
 	size_t out_off;
 };
 
+/* .BTF.ext records carried into a linked program (btf_ext.c). */
+struct ldr_line {
+	size_t insn;              /* slot in the linked program */
+	const char *file, *text;  /* strings of .BTF */
+	uint32_t line, col;
+};
+struct ldr_func {
+	size_t insn;
+	uint32_t type_id;         /* BTF FUNC */
+};
+
 struct ldr_prog {
 	size_t unit;
 	const char *type;
@@ -121,6 +132,10 @@ struct ldr_prog {
 	size_t count;
 	struct ldr_seg *segs;
 	size_t nsegs;
+	struct ldr_line *lines;   /* sorted by insn */
+	size_t nlines;
+	struct ldr_func *funcs;   /* sorted by insn */
+	size_t nfuncs;
 };
 
 struct ldr_map {
@@ -178,6 +193,11 @@ struct bpfx_object {
 	size_t kcfg_map;          /* BPFX_NO_MAP when the object has no kconfig externs */
 	struct ldr_loaded *loaded; /* load.c: maps and programs after bpfx_object_load, or NULL */
 
+	struct ldr_btf_ext *ext;  /* btf_ext.c: parsed .BTF.ext, or NULL */
+	struct ldr_core_res *core; /* core.c: one result per (program, CO-RE record) */
+	size_t ncore;
+	char core_target_name[256]; /* "vmlinux", a path, "host BTF" or "" */
+
 	char license[128];
 	uint32_t kern_version;
 	bool has_version;
@@ -202,6 +222,17 @@ const char *ldr_map_type_name(uint32_t type);
 
 /* Grows *arr (of *cap elements of size sz) so it holds at least need. */
 int ldr_grow(const struct bpfx_diag *d, void **arr, size_t *cap, size_t need, size_t sz);
+
+/* btf_ext.c: parses .BTF.ext (after .BTF and the sections are read) and,
+ * after linking, carries its records into every program through its
+ * segments. core.c: applies the CO-RE relocations to the linked programs. */
+struct ldr_btf_ext;
+struct ldr_core_res;
+int ldr_btf_ext_read(struct bpfx_object *obj);
+int ldr_btf_ext_link(struct bpfx_object *obj);
+void ldr_btf_ext_free(struct bpfx_object *obj);
+int ldr_core_apply(struct bpfx_object *obj, const struct bpfx_object_opts *opts);
+void ldr_core_free(struct bpfx_object *obj);
 
 /* load.c: frees what bpfx_object_load created (maps, programs). */
 struct ldr_loaded;

@@ -675,6 +675,8 @@ void bpfx_object_close(bpfx_object *obj)
 	if (!obj)
 		return;
 	ldr_unload(obj);
+	ldr_core_free(obj);
+	ldr_btf_ext_free(obj);
 	for (size_t i = 0; i < obj->nprogs; i++) {
 		free(obj->progs[i].insns);
 		free(obj->progs[i].segs);
@@ -736,7 +738,8 @@ static int open_common(unsigned char *image, size_t len, const char *name,
 	}
 	if ((err = ldr_elf_read(obj)) || (err = read_small_sections(obj)) || (err = read_btf(obj)) ||
 	    (err = ldr_maps_collect(obj)) || (err = find_units(obj)) || (err = all_relocs(obj)) ||
-	    (err = build_progs(obj))) {
+	    (err = build_progs(obj)) || (err = ldr_btf_ext_read(obj)) ||
+	    (err = ldr_btf_ext_link(obj)) || (err = ldr_core_apply(obj, &opts))) {
 		bpfx_object_close(obj);
 		return err;
 	}
@@ -884,6 +887,6 @@ int bpfx_object_get_info(const bpfx_object *obj, struct bpfx_object_info *info)
 	info->kern_version = obj->kern_version;
 	info->has_version = obj->has_version;
 	info->has_btf = obj->btf != NULL;
-	info->has_btf_ext = obj->btf_ext_sec != 0;
+	info->has_btf_ext = obj->ext != NULL;
 	return 0;
 }
