@@ -25,6 +25,15 @@ struct bpfx_object_opts {
 	const char *name;          /* for messages; default: the file name */
 	bpfx_log_fn log;
 	void *log_user;
+	/* CO-RE target (docs/core.md): the BTF that relocations are resolved
+	 * against. core_target_path: a raw BTF file (e.g. /sys/kernel/btf/vmlinux,
+	 * `pahole -J` output) or an ELF file with a .BTF section (the host
+	 * binary); core_target_data/size: raw BTF in memory (wins over the path).
+	 * Neither: /sys/kernel/btf/vmlinux when present. Only read when the
+	 * object has CO-RE relocations that need a target. */
+	const char *core_target_path;
+	const void *core_target_data;
+	size_t core_target_size;
 };
 
 /* Opens and parses an object: every malformed part is refused with
@@ -121,10 +130,59 @@ struct bpfx_object_info {
 	uint32_t kern_version;     /* "version" section, or 0 */
 	int has_version;
 	int has_btf;               /* a .BTF section is present and parsed */
-	int has_btf_ext;           /* a .BTF.ext section is present (not used yet) */
+	int has_btf_ext;           /* a .BTF.ext section is present and parsed */
 };
 
 BPFX_API int bpfx_object_get_info(const bpfx_object *obj, struct bpfx_object_info *info);
+
+/* ---- .BTF.ext: source lines and CO-RE (docs/core.md) --------------------- */
+
+struct bpfx_object_line_info {
+	const char *file;          /* source file name as the compiler wrote it */
+	const char *text;          /* the source line's text ("" when absent) */
+	const char *func;          /* function (program or subprogram) holding the insn */
+	uint32_t line, column;
+	size_t insn;               /* first instruction of this line record */
+};
+
+/* Source line of instruction `insn` of linked program `prog`: the nearest
+ * line record at or before it in the same function. BPFX_E_NOENT when the
+ * object has no line info there (no error is logged). */
+BPFX_API int bpfx_object_prog_line(const bpfx_object *obj, size_t prog, size_t insn,
+				   struct bpfx_object_line_info *info);
+/* Number of func_info / line_info records carried into linked program `prog`. */
+BPFX_API size_t bpfx_object_prog_line_count(const bpfx_object *obj, size_t prog);
+BPFX_API size_t bpfx_object_prog_func_count(const bpfx_object *obj, size_t prog);
+
+/* libbpf's numbering of CO-RE relocation kinds. */
+enum bpfx_core_kind {
+	BPFX_CORE_FIELD_BYTE_OFFSET = 0, BPFX_CORE_FIELD_BYTE_SIZE = 1, BPFX_CORE_FIELD_EXISTS = 2,
+	BPFX_CORE_FIELD_SIGNED = 3, BPFX_CORE_FIELD_LSHIFT_U64 = 4, BPFX_CORE_FIELD_RSHIFT_U64 = 5,
+	BPFX_CORE_TYPE_ID_LOCAL = 6, BPFX_CORE_TYPE_ID_TARGET = 7, BPFX_CORE_TYPE_EXISTS = 8,
+	BPFX_CORE_TYPE_SIZE = 9, BPFX_CORE_ENUMVAL_EXISTS = 10, BPFX_CORE_ENUMVAL_VALUE = 11,
+	BPFX_CORE_TYPE_MATCHES = 12,
+};
+
+/* Instruction imm of a poisoned CO-RE relocation (a call to this helper id). */
+#define BPFX_CORE_POISON_IMM 0xbad2310
+
+/* One CO-RE relocation as applied to one linked program. */
+struct bpfx_object_core_reloc_info {
+	size_t prog;               /* linked program index */
+	size_t insn;               /* instruction index in it */
+	enum bpfx_core_kind kind;
+	const char *kind_name;     /* "byte_off", "byte_sz", "field_exists", ... */
+	const char *spec;          /* "struct task_struct.se.vruntime (0:12:3)" */
+	const char *target;        /* "vmlinux", the file name, or "" when none was used */
+	uint64_t local_value;      /* value against the object's own BTF */
+	uint64_t value;            /* value patched in (when ok) */
+	int ok;                    /* 1 applied; 0 poisoned */
+	const char *error;         /* why it was poisoned, or "" */
+};
+
+BPFX_API size_t bpfx_object_core_reloc_count(const bpfx_object *obj);
+BPFX_API int bpfx_object_core_reloc(const bpfx_object *obj, size_t index,
+				    struct bpfx_object_core_reloc_info *info);
 
 /* ---- loading and running (src/loader/load.c, docs/objects.md) ----------- */
 
