@@ -75,6 +75,9 @@ enum bpfx_ret_kind {
 
 #define BPFX_PROTO_PURE 0x1u      /* no side effects (may be hoisted) */
 #define BPFX_PROTO_MAY_STOP 0x2u  /* may end the program (bpfx_run_stop) */
+/* May move or resize the packet (like bpf_xdp_adjust_head): the verifier
+ * forgets every packet pointer and every proven packet range at the call. */
+#define BPFX_PROTO_CHANGES_PACKET 0x4u
 
 struct bpfx_func_proto {
 	enum bpfx_ret_kind ret;
