@@ -17,6 +17,7 @@ static const struct {
 	{"test", cmd_test, "run data-driven test files on every engine"},
 	{"bench", cmd_bench, "benchmark engines against native code"},
 	{"inspect", cmd_inspect, "list the programs, maps and BTF of an ELF object"},
+	{"map", cmd_map, "print the maps of an ELF object (global data)"},
 	{"conformance-plugin", cmd_conformance_plugin, "bpf_conformance plugin protocol"},
 };
 
