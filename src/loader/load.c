@@ -190,13 +190,13 @@ static int resolve_lddw(void *user, const struct bpfx_lddw_ref *ref, struct bpfx
 
 /* ---- verification -------------------------------------------------------- */
 
-static int make_platform(bpfx_vm *vm, const struct bpfx_diag *d, bpfx_platform **out)
+static int make_platform(bpfx_vm *vm, const char *name, const struct bpfx_diag *d, bpfx_platform **out)
 {
 	bpfx_platform *p;
-	int err = bpfx_platform_bundled("linux", &p);
+	int err = bpfx_platform_bundled(name, &p);
 	if (err)
-		return bpfx_fail(d, err, "cannot create the 'linux' verifier platform");
-	err = ctx_add_prog_types(p);
+		return bpfx_fail(d, err, "cannot create the '%s' verifier platform", name);
+	err = strcmp(name, "linux") ? 0 : ctx_add_prog_types(p);
 	if (!err)
 		err = bpfx_platform_add_vm_funcs(p, vm);
 	if (err) {
@@ -208,12 +208,17 @@ static int make_platform(bpfx_vm *vm, const struct bpfx_diag *d, bpfx_platform *
 }
 
 static int verify_prog(bpfx_object *obj, struct ldr_loaded *l, size_t i, const bpfx_platform *p,
-		       const char *type, const struct bpfx_map_desc *descs, uint32_t flags,
-		       const struct bpfx_diag *d)
+		       const bpfx_platform *generic, const char *type, const struct bpfx_map_desc *descs,
+		       uint32_t flags, const struct bpfx_diag *d)
 {
 	struct bpfx_object_prog_info pi;
 	bpfx_object_prog(obj, i, &pi);
 	const char *vtype = ctx_verifier_type(l->ctx[i], type);
+	if (!vtype && l->ctx[i] == BPFX_CTX_TYPE_GENERIC) {
+		/* no program type: r1/r2 = a buffer, as bpfx's "generic" platform says */
+		p = generic;
+		vtype = "generic";
+	}
 	if (!vtype || bpfx_platform_find_prog_type(p, vtype)) {
 		bpfx_logf(d, BPFX_LOG_WARN, "program '%s': type '%s' is unknown to the verifier; not verified",
 			  pi.name, type);
@@ -316,7 +321,7 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 	l->kfunc_ids = calloc(obj->nexterns + 1, sizeof(*l->kfunc_ids));
 	struct bpfx_map_desc *descs = calloc(obj->nmaps + 1, sizeof(*descs));
 	const char **types = calloc(obj->nprogs + 1, sizeof(*types));
-	bpfx_platform *plat = NULL;
+	bpfx_platform *plat = NULL, *gplat = NULL;
 	if (!l->maps || !l->progs || !l->verified || !l->ctx || !l->kfunc_ids || !descs || !types) {
 		err = bpfx_fail(&d, BPFX_E_NOMEM, "out of memory");
 		goto fail;
@@ -336,19 +341,23 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 			bpfx_fail(&d, err, "cannot describe the maps to the verifier");
 			goto fail;
 		}
-		err = make_platform(vm, &d, &plat);
+		err = make_platform(vm, "linux", &d, &plat);
+		if (!err)
+			err = make_platform(vm, "generic", &d, &gplat);
 		for (size_t i = 0; i < obj->nprogs && !err; i++)
-			err = verify_prog(obj, l, i, plat, types[i], descs, o.flags, &d);
+			err = verify_prog(obj, l, i, plat, gplat, types[i], descs, o.flags, &d);
 		if (err)
 			goto fail;
 	}
 	bpfx_platform_destroy(plat);
+	bpfx_platform_destroy(gplat);
 	free(descs);
 	free(types);
 	obj->loaded = l;
 	return 0;
 fail:
 	bpfx_platform_destroy(plat);
+	bpfx_platform_destroy(gplat);
 	free(descs);
 	free(types);
 	loaded_free(l, obj->nmaps, obj->nprogs);
