@@ -34,6 +34,8 @@ static const char usage[] =
 	"  --type T           program type: xdp, socket, sched_cls, ... (default: the section's)\n"
 	"  --packet FILE      the packet, raw bytes (--packet-hex: as hex) for xdp and skb types;\n"
 	"                     other types get it (or --mem) as a buffer in r1/r2\n"
+	"  --packets FILE     one packet per line in hex ('#' comments): one run per packet,\n"
+	"                     each printed as 'packet N (LEN bytes): [VERDICT] r0'\n"
 	"  --show-maps        print every map's contents after the run\n"
 	"Prints the verdict (XDP_* name for xdp), the packet after the run in hex, skb mark,\n"
 	"and r0 as the last line.\n";
@@ -49,10 +51,61 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* --packets FILE: one packet per line in hex; one run per packet. */
+static int run_packets(struct cli_object *o, size_t idx, const struct bpfx_object_prog_info *pi,
+		       enum bpfx_ctx_type ct, enum bpfx_engine engine, uint64_t budget, const char *file)
+{
+	unsigned char *text = NULL;
+	size_t tlen = 0, n = 0;
+	if (cli_read_file(file, &text, &tlen))
+		return 2;
+	int rc = 0;
+	uint64_t r0 = 0;
+	char *save = NULL;
+	for (char *line = strtok_r((char *)text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *h = line;
+		while (*h == ' ' || *h == '\t')
+			h++;
+		if (!*h || *h == '#')
+			continue;
+		unsigned char *pkt = NULL;
+		size_t len = 0;
+		n++;
+		if (cli_parse_hex(h, &pkt, &len) || !len) {
+			fprintf(stderr, "bpfx run: %s: packet %zu: not a hex packet\n", file, n);
+			free(pkt);
+			rc = 2;
+			break;
+		}
+		struct bpfx_object_run_opts ro = {.sz = sizeof(ro), .engine = engine, .data = pkt,
+						  .data_len = len, .budget = budget, .ifindex = 1};
+		struct bpfx_run_result res;
+		int err = bpfx_object_run(o->obj, idx, &ro, &res);
+		free(pkt);
+		if (err) {
+			fprintf(stderr, "bpfx run: %s/%s: packet %zu: %s at insn %zu\n", pi->section, pi->name, n,
+				bpfx_status_name(err), res.insn);
+			rc = 1;
+			break;
+		}
+		const char *v = ct == BPFX_CTX_TYPE_XDP ? bpfx_xdp_action_name(res.r0) : NULL;
+		printf("packet %zu (%zu bytes): %s%s0x%" PRIx64 "\n", n, len, v ? v : "", v ? " " : "", res.r0);
+		r0 = res.r0;
+	}
+	free(text);
+	if (!rc && !n) {
+		fprintf(stderr, "bpfx run: %s: no packets\n", file);
+		rc = 2;
+	}
+	if (!rc)
+		printf("0x%" PRIx64 "\n", r0);
+	return rc;
+}
+
 /* An ELF object loaded whole: maps, global data, the context of its type. */
 static int run_object(const char *path, const char *section, const char *progname, const char *type,
 		      enum bpfx_engine engine, int trust, int verbose, uint64_t budget, int show_maps,
-		      unsigned char *data, size_t len)
+		      unsigned char *data, size_t len, const char *packets)
 {
 	struct cli_object o;
 	int rc = 2;
@@ -71,6 +124,12 @@ static int run_object(const char *path, const char *section, const char *prognam
 	struct bpfx_object_prog_info pi;
 	bpfx_object_prog(o.obj, idx, &pi);
 	enum bpfx_ctx_type ct = bpfx_object_prog_ctx_type(o.obj, idx);
+	if (packets) {
+		rc = run_packets(&o, idx, &pi, ct, engine, budget, packets);
+		if (!rc && show_maps)
+			cli_dump_maps(stdout, o.obj, NULL);
+		goto out;
+	}
 	unsigned char empty[1] = {0};
 	struct bpfx_object_run_opts ro = {.sz = sizeof(ro), .engine = engine, .data = data ? data : empty,
 					  .data_len = data ? len : 0, .budget = budget, .ifindex = 1};
@@ -114,6 +173,7 @@ int cmd_run(int argc, char **argv)
 		{"trust", no_argument, NULL, 't'},         {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},          {"type", required_argument, NULL, 'T'},
 		{"packet", required_argument, NULL, 'k'},  {"show-maps", no_argument, NULL, 'S'},
+		{"packets", required_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *mem_file = NULL, *mem_hex = NULL, *pkt_hex = NULL, *section = NULL, *progname = NULL;
@@ -121,7 +181,7 @@ int cmd_run(int argc, char **argv)
 	uint32_t groups = BPFX_GROUPS_ALL;
 	uint64_t budget = 0;
 	int trust = 0, verbose = 0, show_maps = 0, c, rc = 1;
-	const char *type = NULL, *pkt_file = NULL;
+	const char *type = NULL, *pkt_file = NULL, *pkts_file = NULL;
 
 	opterr = 0;
 	optind = 1;
@@ -147,6 +207,7 @@ int cmd_run(int argc, char **argv)
 		case 't': trust = 1; break;
 		case 'T': type = optarg; break;
 		case 'k': pkt_file = optarg; break;
+		case 'K': pkts_file = optarg; break;
 		case 'S': show_maps = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h':
@@ -166,8 +227,10 @@ int cmd_run(int argc, char **argv)
 	if (pkt_file && pkt_hex)
 		return cli_usage_error(argv[0], "--packet and --packet-hex exclude each other");
 	int elf = cli_is_elf(argv[optind]);
-	if (!elf && (type || pkt_file || show_maps))
-		return cli_usage_error(argv[0], "--type, --packet and --show-maps apply only to ELF objects");
+	if (!elf && (type || pkt_file || pkts_file || show_maps))
+		return cli_usage_error(argv[0], "--type, --packet(s) and --show-maps apply only to ELF objects");
+	if (pkts_file && (pkt_file || pkt_hex || mem_file || mem_hex))
+		return cli_usage_error(argv[0], "--packets excludes --packet, --packet-hex and --mem");
 
 	unsigned char *mem = NULL, *pkt = NULL;
 	size_t mem_len = 0, pkt_len = 0;
@@ -194,7 +257,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		rc = run_object(argv[optind], section, progname, type, engine, trust, verbose, budget, show_maps,
-				pkt ? pkt : mem, pkt ? pkt_len : mem_len);
+				pkt ? pkt : mem, pkt ? pkt_len : mem_len, pkts_file);
 		goto out;
 	}
 	if (cli_load_prog(argv[optind], CLI_FMT_AUTO, section, progname, &p)) {

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -713,6 +714,17 @@ int cli_dump_maps(FILE *f, const bpfx_object *obj, const char *only)
 				hex_inline(f, key, info.key_size);
 				fputs(": ", f);
 				hex_inline(f, val, vsz);
+				/* small integer keys and u64 values: also in decimal */
+				if ((info.key_size == 4 || info.key_size == 8) && vsz % 8 == 0 && vsz && vsz <= 64) {
+					uint64_t k = 0, w;
+					memcpy(&k, key, info.key_size);
+					fprintf(f, "   (%" PRIu64 " =", k);
+					for (size_t q = 0; q < vsz; q += 8) {
+						memcpy(&w, val + q, 8);
+						fprintf(f, " %" PRIu64, w);
+					}
+					fputc(')', f);
+				}
 				fputc('\n', f);
 			}
 			shown++;
