@@ -91,12 +91,19 @@ static int walk_part(struct ext_reader *r, uint32_t min_rec, rec_fn rec)
 				     "code section of the object", obj->name, r->part, sname);
 		for (uint32_t k = 0; k < count; k++, at += rec_size) {
 			uint32_t off = rd32(r->data + at);
-			if (off % 8 || off >= obj->secs[sec].size)
+			if (off % 8)
 				return EFAIL(obj, "%s: .BTF.ext %s: record %u of section '%s': "
-					     "instruction offset %u is %s (section: %llu bytes)",
-					     obj->name, r->part, k, sname, off,
-					     off % 8 ? "not a multiple of 8" : "past its end",
-					     (unsigned long long)obj->secs[sec].size);
+					     "instruction offset %u is not a multiple of 8",
+					     obj->name, r->part, k, sname, off);
+			if (off >= obj->secs[sec].size) {
+				/* Some old clang objects carry such records; libbpf drops
+				 * them silently, we say so. */
+				bpfx_logf(&obj->diag, BPFX_LOG_WARN, "%s: .BTF.ext %s: record %u of "
+					  "section '%s' is ignored: instruction offset %u is past its "
+					  "end (%llu bytes)", obj->name, r->part, k, sname, off,
+					  (unsigned long long)obj->secs[sec].size);
+				continue;
+			}
 			int err = rec(r, sec, off / 8, r->data + at, k);
 			if (err)
 				return err;

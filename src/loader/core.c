@@ -500,10 +500,17 @@ static int field_value(const struct btf *b, const struct field *f, uint32_t kind
 	return 0;
 }
 
-static bool int_like(const struct btf *b, uint32_t id)
+/* A load of the field may change size (as libbpf allows): pointers (32-bit
+ * hosts), or unsigned integers in both BTFs. */
+static bool resizable(const struct btf *lb, uint32_t lid, const struct btf *tb, uint32_t tid)
 {
-	const struct btf_type *t = skip_t(b, id);
-	return t && (btf_is_int(t) || is_any_enum(t) || btf_is_ptr(t));
+	const struct btf_type *l = skip_t(lb, lid), *t = skip_t(tb, tid);
+	if (!l || !t)
+		return false;
+	if (btf_is_ptr(l) && btf_is_ptr(t))
+		return true;
+	return btf_is_int(l) && btf_is_int(t) && !(btf_int_encoding(l) & BTF_INT_SIGNED) &&
+	       !(btf_int_encoding(t) & BTF_INT_SIGNED);
 }
 
 /* ---- one relocation ------------------------------------------------------ */
@@ -512,7 +519,8 @@ struct outcome {
 	bool found;               /* a candidate matched (or no target needed) */
 	uint64_t local, value;
 	uint32_t local_sz, target_sz;
-	bool sz_adjust_ok;        /* the field is an integer/pointer in both */
+	bool sz_adjust_ok;        /* unsigned integers or pointers in both: loads may be resized */
+	bool no_check;            /* bitfields: the compiler may pick another load size */
 	bool target_signed;
 };
 
@@ -564,6 +572,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 		if (local_field(lb, c->type_id, &sp, &lf, res->spec, sizeof(res->spec), err, ecap) ||
 		    field_value(lb, &lf, c->kind, &o->local, &o->local_sz, err, ecap))
 			return -1;
+		o->no_check = lf.bf_size != 0;
 	} else if (is_enum_kind(c->kind)) {
 		const struct btf_type *et = skip_t(lb, c->type_id);
 		if (!et || !is_any_enum(et) || sp.nraw != 1 || (uint32_t)sp.raw[0] >= btf_vlen(et)) {
@@ -590,6 +599,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 			 : c->kind == BPFX_CORE_TYPE_ID_LOCAL || c->kind == BPFX_CORE_TYPE_ID_TARGET
 			 ? c->type_id : 1;
 	}
+	bool no_check = o->no_check;
 	if (c->kind == BPFX_CORE_TYPE_ID_LOCAL) {
 		o->found = true;
 		o->value = c->type_id;
@@ -622,7 +632,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 			if (!target_field(lb, tb, id, &sp, &tf) ||
 			    field_value(tb, &tf, c->kind, &v, &tsz, e2, sizeof(e2)))
 				continue;
-			adj = !lf.bf_size && !tf.bf_size && int_like(lb, lf.type) && int_like(tb, tf.type);
+			adj = !lf.bf_size && !tf.bf_size && resizable(lb, lf.type, tb, tf.type);
 			const struct btf_type *ft = skip_t(tb, tf.type);
 			sgn = ft && btf_is_int(ft) && (btf_int_encoding(ft) & BTF_INT_SIGNED);
 		} else if (is_enum_kind(c->kind)) {
@@ -641,6 +651,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 		}
 		if (!o->found) {
 			o->found = true;
+			o->no_check = no_check;
 			o->value = v;
 			o->target_sz = tsz;
 			o->sz_adjust_ok = adj;
@@ -696,7 +707,7 @@ static int patch(struct bpfx_insn *insn, size_t avail, uint32_t kind, const stru
 				 insn->code);
 			return -1;
 		}
-		if ((uint32_t)insn->imm != (uint32_t)o->local) {
+		if (!o->no_check && (uint32_t)insn->imm != (uint32_t)o->local) {
 			snprintf(err, ecap, "instruction holds %d, the local BTF gives %llu", insn->imm,
 				 (unsigned long long)o->local);
 			return -1;
@@ -710,7 +721,7 @@ static int patch(struct bpfx_insn *insn, size_t avail, uint32_t kind, const stru
 		return 0;
 	}
 	if (cls == 1 || cls == 2 || cls == 3) { /* LDX, ST, STX */
-		if ((uint64_t)(int64_t)insn->off != o->local) {
+		if (!o->no_check && (uint64_t)(int64_t)insn->off != o->local) {
 			snprintf(err, ecap, "instruction offset %d, the local BTF gives %llu", insn->off,
 				 (unsigned long long)o->local);
 			return -1;
@@ -724,7 +735,8 @@ static int patch(struct bpfx_insn *insn, size_t avail, uint32_t kind, const stru
 			static const uint8_t sizes[4] = {4, 2, 1, 8};
 			uint32_t cur = sizes[(insn->code >> 3) & 3];
 			if (cur == o->local_sz) {
-				if (!o->sz_adjust_ok || o->target_sz > 8 || !size_code[o->target_sz]) {
+				if (!o->sz_adjust_ok || (o->target_sz != 1 && o->target_sz != 2 &&
+							  o->target_sz != 4 && o->target_sz != 8)) {
 					snprintf(err, ecap, "field size changed from %u to %u bytes and "
 						 "the access cannot be resized", o->local_sz, o->target_sz);
 					return -1;
@@ -737,7 +749,7 @@ static int patch(struct bpfx_insn *insn, size_t avail, uint32_t kind, const stru
 	}
 	if (insn->code == OP_LDDW && avail > 1) {
 		uint64_t cur = (uint32_t)insn[0].imm | (uint64_t)(uint32_t)insn[1].imm << 32;
-		if (cur != o->local) {
+		if (!o->no_check && cur != o->local) {
 			snprintf(err, ecap, "lddw holds %llu, the local BTF gives %llu",
 				 (unsigned long long)cur, (unsigned long long)o->local);
 			return -1;
