@@ -39,9 +39,11 @@ static const char *origin_name(enum bpfx_map_origin o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: bpfx inspect OBJECT.o [--json] [-v]\n"
+	fprintf(f, "usage: bpfx inspect OBJECT.o [--json] [-v] [--core-target BTF]\n"
 		   "Lists the programs (section, name, type, instructions after linking), maps,\n"
-		   "global data, externs, license and BTF presence of a BPF ELF object.\n"
+		   "global data, externs, license and BTF presence of a BPF ELF object, and its\n"
+		   "CO-RE relocations resolved against BTF (raw BTF or an ELF with .BTF; default\n"
+		   "/sys/kernel/btf/vmlinux).\n"
 		   "Exit status: 0 listed, 2 unreadable or malformed object.\n");
 }
 
@@ -97,7 +99,41 @@ static void print_json(bpfx_object *obj, const struct bpfx_object_info *oi)
 			printf(",\"map\":%zu,\"offset\":%u,\"size\":%u", e.map, e.offset, e.size);
 		printf("}");
 	}
+	printf("],\"core_relocs\":[");
+	for (size_t i = 0; i < bpfx_object_core_reloc_count(obj); i++) {
+		struct bpfx_object_core_reloc_info c;
+		bpfx_object_core_reloc(obj, i, &c);
+		printf("%s{\"prog\":%zu,\"insn\":%zu,\"kind\":", i ? "," : "", c.prog, c.insn);
+		json_str(stdout, c.kind_name);
+		printf(",\"spec\":");
+		json_str(stdout, c.spec);
+		printf(",\"ok\":%s,\"local\":%llu,\"value\":%llu,\"error\":", c.ok ? "true" : "false",
+		       (unsigned long long)c.local_value, (unsigned long long)c.value);
+		json_str(stdout, c.error);
+		printf("}");
+	}
 	printf("]}\n");
+}
+
+/* CO-RE relocations and their results. */
+static void print_core(bpfx_object *obj)
+{
+	size_t n = bpfx_object_core_reloc_count(obj);
+	if (!n)
+		return;
+	struct bpfx_object_core_reloc_info c;
+	bpfx_object_core_reloc(obj, 0, &c);
+	printf("\nCO-RE relocations (%zu, target: %s):\n", n, c.target[0] ? c.target : "none");
+	printf("  %-4s %-6s %-15s %-50s %s\n", "PROG", "INSN", "KIND", "ACCESS", "RESULT");
+	for (size_t i = 0; i < n; i++) {
+		bpfx_object_core_reloc(obj, i, &c);
+		printf("  %-4zu %-6zu %-15s %-50s ", c.prog, c.insn, c.kind_name, c.spec);
+		if (c.ok)
+			printf("%llu -> %llu\n", (unsigned long long)c.local_value,
+			       (unsigned long long)c.value);
+		else
+			printf("POISONED: %s\n", c.error);
+	}
 }
 
 static void print_text(bpfx_object *obj, const struct bpfx_object_info *oi)
@@ -163,14 +199,18 @@ static void print_text(bpfx_object *obj, const struct bpfx_object_info *oi)
 			printf("\n");
 		}
 	}
+	print_core(obj);
 }
 
 int cmd_inspect(int argc, char **argv)
 {
 	const char *path = NULL;
+	const char *core_target = NULL;
 	int json = 0, verbose = 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--core-target") && i + 1 < argc)
+			core_target = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 			verbose = 1;
@@ -192,7 +232,8 @@ int cmd_inspect(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	struct bpfx_object_opts opts = {.sz = sizeof(opts), .log = inspect_log, .log_user = &verbose};
+	struct bpfx_object_opts opts = {.sz = sizeof(opts), .log = inspect_log, .log_user = &verbose,
+					.core_target_path = core_target};
 	bpfx_object *obj;
 	int err = bpfx_object_open_file(path, &opts, &obj);
 	if (err) {
