@@ -38,3 +38,10 @@ echo "$out"
 r0=$(echo "$out" | tail -1)
 printf '\nwords %d, lines %d, bytes %d (wc says: %s)\n' \
   $(( r0 >> 40 )) $(( (r0 >> 20) & 0xfffff )) $(( r0 & 0xfffff )) "$(wc -w -l -c < "$input" | xargs)"
+
+# Maps: an XDP program counting packets per protocol in a hash map, run over
+# the bundled packets (examples/packets.txt), then the maps it left.
+pc_obj=$build/protocount.o
+step "compile examples/protocount.c; bpfx run $pc_obj --packets examples/packets.txt --show-maps"
+clang-19 -target bpf -O2 -g -c examples/protocount.c -o "$pc_obj"
+"$build/bpfx" run "$pc_obj" --packets examples/packets.txt --show-maps
