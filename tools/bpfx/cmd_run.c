@@ -53,7 +53,8 @@ static int parse_u64(const char *s, uint64_t *out)
 
 /* --packets FILE: one packet per line in hex; one run per packet. */
 static int run_packets(struct cli_object *o, size_t idx, const struct bpfx_object_prog_info *pi,
-		       enum bpfx_ctx_type ct, enum bpfx_engine engine, uint64_t budget, const char *file)
+		       enum bpfx_ctx_type ct, enum bpfx_engine engine, uint64_t budget, const char *file,
+		       uint64_t *last_r0)
 {
 	unsigned char *text = NULL;
 	size_t tlen = 0, n = 0;
@@ -97,8 +98,7 @@ static int run_packets(struct cli_object *o, size_t idx, const struct bpfx_objec
 		fprintf(stderr, "bpfx run: %s: no packets\n", file);
 		rc = 2;
 	}
-	if (!rc)
-		printf("0x%" PRIx64 "\n", r0);
+	*last_r0 = r0;
 	return rc;
 }
 
@@ -125,9 +125,12 @@ static int run_object(const char *path, const char *section, const char *prognam
 	bpfx_object_prog(o.obj, idx, &pi);
 	enum bpfx_ctx_type ct = bpfx_object_prog_ctx_type(o.obj, idx);
 	if (packets) {
-		rc = run_packets(&o, idx, &pi, ct, engine, budget, packets);
+		uint64_t r0 = 0;
+		rc = run_packets(&o, idx, &pi, ct, engine, budget, packets, &r0);
 		if (!rc && show_maps)
 			cli_dump_maps(stdout, o.obj, NULL);
+		if (!rc)
+			printf("0x%" PRIx64 "\n", r0);
 		goto out;
 	}
 	unsigned char empty[1] = {0};
