@@ -1672,20 +1672,20 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 		/* the packet may have moved or shrunk: nothing proven about it holds */
 		st->pkt_range = 0;
 		for (uint32_t fi = 0; fi < st->nframes; fi++) {
-			struct vframe *f = st->fr[fi];
+			struct vframe *fr = st->fr[fi];
 			for (int i = 0; i < BPFX_NREGS; i++) {
-				struct vreg *r = &f->regs[i];
+				struct vreg *r = &fr->regs[i];
 				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
 					set_uninit(r);
 				else if (r->type == VT_SCALAR)
 					r->flags &= (uint8_t)~VF_LEN;
 			}
 			for (int sl = 0; sl < VSLOTS; sl++) {
-				if (f->stype[sl * 8] != ST_SPILL)
+				if (fr->stype[sl * 8] != ST_SPILL)
 					continue;
-				struct vreg *r = VSPILL(f, sl);
+				struct vreg *r = VSPILL(fr, sl);
 				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
-					memset(&f->stype[sl * 8], e->unpriv ? ST_INVALID : ST_MISC, 8);
+					memset(&fr->stype[sl * 8], e->unpriv ? ST_INVALID : ST_MISC, 8);
 				else if (r->type == VT_SCALAR)
 					r->flags &= (uint8_t)~VF_LEN;
 			}
