@@ -19,6 +19,7 @@ int cmd_conformance_plugin(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 /* ---- util.c ---- */
 

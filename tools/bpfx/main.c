@@ -18,6 +18,7 @@ static const struct {
 	{"bench", cmd_bench, "benchmark engines against native code"},
 	{"inspect", cmd_inspect, "list the programs, maps and BTF of an ELF object"},
 	{"map", cmd_map, "print the maps of an ELF object (global data)"},
+	{"gen", cmd_gen, "generate a C skeleton header for an ELF object"},
 	{"conformance-plugin", cmd_conformance_plugin, "bpf_conformance plugin protocol"},
 };
 
