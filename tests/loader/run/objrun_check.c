@@ -207,6 +207,22 @@ static void test_load_only(const char *dir, const char *file)
 	env_close(&e);
 }
 
+/* 0 when the engine runs a loaded, verified program here (the JIT may be
+ * missing from the build or the machine). */
+static int engine_ok(const char *dir, enum bpfx_engine eng)
+{
+	struct env e = {0};
+	int ok = 0;
+	if (env_open(&e, dir, "run_xdp.o", BPFX_OBJ_LOAD_VERIFY) == 0) {
+		unsigned char pkt[20] = {0};
+		struct bpfx_object_run_opts ro = {.sz = sizeof(ro), .engine = eng, .data = pkt, .data_len = 20};
+		struct bpfx_run_result res;
+		ok = bpfx_object_run(e.obj, 0, &ro, &res) != BPFX_E_UNSUPPORTED;
+	}
+	env_close(&e);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -221,8 +237,13 @@ int main(int argc, char **argv)
 		{BPFX_ENGINE_CHECKED, BPFX_OBJ_LOAD_TRY_VERIFY},
 		{BPFX_ENGINE_INTERP, BPFX_OBJ_LOAD_TRUSTED},
 		{BPFX_ENGINE_AUTO, BPFX_OBJ_LOAD_TRY_VERIFY},
+		{BPFX_ENGINE_JIT, BPFX_OBJ_LOAD_TRUSTED},
 	};
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		if (modes[m].eng == BPFX_ENGINE_JIT && !engine_ok(argv[1], BPFX_ENGINE_JIT)) {
+			printf("objrun: the jit engine is not available: its runs are skipped\n");
+			continue;
+		}
 		test_xdp(argv[1], modes[m].eng, modes[m].flags);
 		test_skb(argv[1], modes[m].eng, modes[m].flags);
 		test_globals(argv[2], modes[m].eng, modes[m].flags);
