@@ -867,6 +867,30 @@ out:
 	return err;
 }
 
+static uint64_t poisoned_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				bpfx_run *run)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+	bpfx_run_fail(run, BPFX_E_BTF);
+	return 0;
+}
+
+int ldr_core_prepare_vm(struct bpfx_object *obj, bpfx_vm *vm, const struct bpfx_diag *d)
+{
+	bool any = false;
+	for (size_t i = 0; i < obj->ncore; i++)
+		any |= !obj->core[i].ok;
+	struct bpfx_func_info fi;
+	if (!any || bpfx_vm_find_func(vm, 0, BPFX_CORE_POISON_IMM, NULL, &fi) == 0)
+		return 0;
+	int err = bpfx_vm_register_helper(vm, BPFX_CORE_POISON_IMM, "bpfx_core_poisoned",
+					  poisoned_helper, NULL);
+	if (err)
+		return bpfx_fail(d, err, "%s: cannot register the helper of poisoned CO-RE "
+				 "relocations", obj->name);
+	return 0;
+}
+
 void ldr_core_free(struct bpfx_object *obj)
 {
 	free(obj->core);
