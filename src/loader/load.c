@@ -330,6 +330,8 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 		err = create_map(obj, l, i, o.ncpus, &d, 0);
 	if (!err)
 		err = resolve_kfuncs(obj, l, &d);
+	if (!err)
+		err = ldr_core_prepare_vm(obj, vm, &d); /* core.c: poisoned CO-RE relocations */
 	for (size_t i = 0; i < obj->nprogs && !err; i++)
 		err = load_prog(obj, l, i, &o, &d, &types[i]);
 	if (err)

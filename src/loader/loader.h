@@ -233,6 +233,10 @@ int ldr_btf_ext_link(struct bpfx_object *obj);
 void ldr_btf_ext_free(struct bpfx_object *obj);
 int ldr_core_apply(struct bpfx_object *obj, const struct bpfx_object_opts *opts);
 void ldr_core_free(struct bpfx_object *obj);
+/* Before programs are loaded: when a CO-RE relocation was poisoned and the VM
+ * has no helper BPFX_CORE_POISON_IMM, registers one that fails the run (so,
+ * as with Linux, only a program that reaches the poisoned insn fails). */
+int ldr_core_prepare_vm(struct bpfx_object *obj, bpfx_vm *vm, const struct bpfx_diag *d);
 
 /* load.c: frees what bpfx_object_load created (maps, programs). */
 struct ldr_loaded;
