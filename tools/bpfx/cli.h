@@ -18,6 +18,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_conformance_plugin(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_btf(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 

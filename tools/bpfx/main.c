@@ -19,6 +19,7 @@ static const struct {
 	{"inspect", cmd_inspect, "list the programs, maps and BTF of an ELF object"},
 	{"map", cmd_map, "print the maps of an ELF object (global data)"},
 	{"gen", cmd_gen, "generate a C skeleton header for an ELF object"},
+	{"btf", cmd_btf, "dump BTF as a C header (vmlinux.h) or a type list"},
 	{"conformance-plugin", cmd_conformance_plugin, "bpf_conformance plugin protocol"},
 };
 
