@@ -17,7 +17,13 @@
  *     access is checked against the regions of the run (context, stack, the
  *     host's extra regions, lddw-resolved map values), and a violation stops
  *     the run with BPFX_E_MEM_FAULT naming the instruction and the address.
- *   - BPFX_ENGINE_AUTO picks INTERP (or JIT, once available) for verified or
+ *   - BPFX_ENGINE_JIT runs native code (x86-64), under the same rule as
+ *     INTERP. The code is compiled on the first JIT run (a second variant
+ *     that counts the budget and polls the cancel flag on the first run that
+ *     sets one of them); if compilation fails, the failure is logged once
+ *     and the program runs on INTERP. Plain JIT runs (no budget, no cancel
+ *     flag) count nothing: budget_used is 0.
+ *   - BPFX_ENGINE_AUTO picks JIT (x86-64; INTERP elsewhere) for verified or
  *     trusted code and CHECKED otherwise.
  */
 #ifndef BPFX_VM_H
@@ -213,6 +219,18 @@ struct bpfx_run_result {
  * reason is logged through the VM's log callback. */
 BPFX_API int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts,
 			   struct bpfx_run_result *res);
+
+/*
+ * The JIT's x86-64 code for a trusted or verified program (compiled now if no
+ * run has compiled it yet; the variant without budget/cancel polling), for
+ * dumps and tests: returns the code and its size in *size, or NULL (logged:
+ * no JIT on this platform, the program is neither trusted nor verified, or
+ * the compilation failed).
+ */
+BPFX_API const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size);
+/* Offset in bpfx_prog_jit_code of the code of instruction `insn`; SIZE_MAX if
+ * out of range or not compiled yet. */
+BPFX_API size_t bpfx_prog_jit_offset(const bpfx_prog *prog, size_t insn);
 
 /* Atomically sets *flag, making every run polling it stop with BPFX_E_CANCELLED. */
 BPFX_API void bpfx_cancel(int *flag);

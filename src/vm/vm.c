@@ -377,6 +377,7 @@ int bpfx_prog_load(bpfx_vm *vm, const struct bpfx_insn *insns, size_t count,
 	p->vm = vm;
 	p->count = count;
 	p->flags = o.flags;
+	pthread_mutex_init(&p->jit_lock, NULL);
 	if (o.name && !(p->name = strdup(o.name)))
 		goto nomem;
 	p->insns = malloc(count * sizeof(*p->insns));
@@ -413,6 +414,11 @@ void bpfx_prog_destroy(bpfx_prog *prog)
 	free(prog->ops);
 	free(prog->code);
 	free(prog->regions);
+#if BPFX_HAVE_JIT
+	bpfx_jit_free(prog->jit[0]);
+	bpfx_jit_free(prog->jit[1]);
+#endif
+	pthread_mutex_destroy(&prog->jit_lock);
 	free(prog);
 }
 
@@ -462,6 +468,143 @@ bool bpfx_prog_code_index(const bpfx_prog *prog, uint64_t addr, size_t *index)
 		return false;
 	*index = i;
 	return true;
+}
+
+/* ----------------------------------------------------------------- JIT --- */
+
+/*
+ * Native code is only ever made for programs that may run unchecked: loaded
+ * with BPFX_LOAD_TRUSTED or marked verified. Since the verifier marks a
+ * program after bpfx_prog_load, compilation is lazy: the first JIT run (or
+ * bpfx_prog_jit_code) that needs a variant compiles it under the program's
+ * lock; later runs find it with one acquire load. Variant 0 is plain, variant
+ * 1 counts the budget and polls the cancel flag (BPFX_JIT_POLL) and is only
+ * built for runs that ask for one of them. A failed compilation is logged
+ * once and remembered: runs then use the fast interpreter.
+ */
+#if BPFX_HAVE_JIT
+static bpfx_helper_fn jit_callx_lookup(const void *vm, uint64_t id)
+{
+	const struct bpfx_func *f = bpfx_func_lookup(&((const bpfx_vm *)vm)->helpers, id);
+	return f ? f->info.fn : NULL;
+}
+
+static int jit_compile(bpfx_prog *p, int poll, struct bpfx_jit_prog **out)
+{
+	const bpfx_vm *vm = p->vm;
+	const struct bpfx_diag *d = &vm->diag;
+	const char *pname = p->name ? p->name : "program";
+
+	if (vm->max_depth > BPFX_JIT_MAX_DEPTH)
+		return bpfx_fail(d, BPFX_E_UNSUPPORTED,
+				 "%s: the JIT supports at most %d frames, but the VM allows %u (max_call_depth)",
+				 pname, BPFX_JIT_MAX_DEPTH, vm->max_depth);
+	uint64_t *vals = calloc(p->count, sizeof(*vals));
+	bpfx_helper_fn *fns = calloc(p->count, sizeof(*fns));
+	int err;
+	if (!vals || !fns) {
+		err = bpfx_fail(d, BPFX_E_NOMEM, "%s: out of memory preparing the JIT compilation", pname);
+	} else {
+		for (size_t i = 0; i < p->count; i++) {
+			int op = p->ops[i];
+			if (op < 0)
+				continue;
+			if (bpfx_op_table[op].fmt == BPFX_FMT_LDDW)
+				vals[i] = p->code[i].imm; /* resolved at load (code addresses: the JIT's own) */
+			if (op == BPFX_OP_CALL_HELPER || op == BPFX_OP_CALL_KFUNC)
+				fns[i] = p->code[i].fn;
+		}
+		struct bpfx_jit_env env = {
+			.lddw_values = vals,
+			.call_fns = fns,
+			.callx_lookup = jit_callx_lookup,
+			.callx_vm = vm,
+			.max_call_depth = vm->max_depth,
+			.flags = poll ? BPFX_JIT_POLL : 0,
+		};
+		err = bpfx_jit_compile(d, p->insns, p->count, p->ops, &env, out);
+	}
+	free(vals);
+	free(fns);
+	return err;
+}
+#endif
+
+/* The JIT code of variant `poll`, compiled on first use; NULL if it cannot be
+ * compiled (logged once). Only for trusted or verified programs. */
+static const struct bpfx_jit_prog *jit_get(const bpfx_prog *cp, int poll)
+{
+#if BPFX_HAVE_JIT
+	bpfx_prog *p = (bpfx_prog *)cp; /* the JIT cache is the only mutable part */
+	const struct bpfx_jit_prog *j = __atomic_load_n(&p->jit[poll], __ATOMIC_ACQUIRE);
+	if (BPFX_LIKELY(j))
+		return j;
+	pthread_mutex_lock(&p->jit_lock);
+	j = p->jit[poll];
+	if (!j && !p->jit_failed[poll]) {
+		struct bpfx_jit_prog *nj = NULL;
+		int err = jit_compile(p, poll, &nj);
+		if (err) {
+			p->jit_failed[poll] = 1;
+			bpfx_logf(&p->vm->diag, BPFX_LOG_WARN,
+				  "%s: JIT compilation%s failed (%s); runs use the interpreter instead",
+				  p->name ? p->name : "program", poll ? " (with budget/cancel polling)" : "",
+				  bpfx_status_name(err));
+		} else {
+			__atomic_store_n(&p->jit[poll], nj, __ATOMIC_RELEASE);
+			j = nj;
+		}
+	}
+	pthread_mutex_unlock(&p->jit_lock);
+	return j;
+#else
+	(void)cp;
+	(void)poll;
+	return NULL;
+#endif
+}
+
+const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size)
+{
+	if (size)
+		*size = 0;
+	if (!prog)
+		return NULL;
+	if (!(prog->flags & BPFX_LOAD_TRUSTED) && !bpfx_prog_is_verified(prog)) {
+		bpfx_fail(&prog->vm->diag, BPFX_E_UNVERIFIED,
+			  "%s: only verified programs or programs loaded with BPFX_LOAD_TRUSTED are compiled "
+			  "to native code",
+			  prog->name ? prog->name : "program");
+		return NULL;
+	}
+#if BPFX_HAVE_JIT
+	const struct bpfx_jit_prog *j = jit_get(prog, 0);
+	if (!j)
+		return NULL;
+	size_t n = 0;
+	const void *code = bpfx_jit_code(j, &n);
+	if (size)
+		*size = n;
+	return code;
+#else
+	bpfx_fail(&prog->vm->diag, BPFX_E_UNSUPPORTED, "%s: this build has no JIT for this platform",
+		  prog->name ? prog->name : "program");
+	return NULL;
+#endif
+}
+
+size_t bpfx_prog_jit_offset(const bpfx_prog *prog, size_t insn)
+{
+#if BPFX_HAVE_JIT
+	if (!prog || insn >= prog->count)
+		return SIZE_MAX;
+	const struct bpfx_jit_prog *j = __atomic_load_n(&prog->jit[0], __ATOMIC_ACQUIRE);
+	return j ? bpfx_jit_insn_offset(j, insn) : SIZE_MAX;
+#else
+	(void)prog;
+	(void)insn;
+	return SIZE_MAX;
+#endif
 }
 
 /* ----------------------------------------------------------------- runs --- */
@@ -566,6 +709,83 @@ static int interp_run(struct bpfx_run *run, struct bpfx_entry *e)
 	return run->checked ? bpfx_interp_checked(run, e, NULL) : bpfx_interp_fast(run, e, NULL);
 }
 
+/* Records (once, like bpfx_run_error) a status the JIT code ended with. */
+static void jit_report(struct bpfx_run *run, int err)
+{
+	if (run->status) {
+		if (!run->have_insn) { /* bpfx_run_fail from a helper: logged there */
+			run->have_insn = 1;
+			run->insn = run->jr.insn;
+		}
+		return;
+	}
+	size_t pc = run->jr.insn < run->prog->count ? run->jr.insn : 0;
+	const struct bpfx_insn *x = &run->prog->insns[pc];
+	unsigned long long v = (unsigned long long)run->jr.value;
+	switch (err) {
+	case BPFX_E_NO_HELPER:
+		bpfx_run_error(run, pc, err, "callx r%u: no helper with id %llu is registered in this VM", x->dst, v);
+		break;
+	case BPFX_E_BAD_INSN:
+		bpfx_run_error(run, pc, err, "gotox r%u: 0x%llx is not the address of an instruction of this program",
+			       x->dst, v);
+		break;
+	case BPFX_E_BUDGET:
+		bpfx_run_error(run, pc, err, "the budget of %llu back edges and calls is exhausted",
+			       (unsigned long long)run->budget);
+		break;
+	case BPFX_E_CANCELLED:
+		bpfx_run_error(run, pc, err, "the run was cancelled");
+		break;
+	case BPFX_E_CALL_DEPTH:
+		bpfx_run_error(run, pc, err, "the call would go beyond the limit of %u frames", run->max_depth);
+		break;
+	default:
+		bpfx_run_error(run, pc, err, "the JIT code ended the run");
+		break;
+	}
+}
+
+/* A run on JIT code `jp` (poll: the BPFX_JIT_POLL variant). */
+static int jit_run(const bpfx_prog *prog, const struct bpfx_jit_prog *jp, int poll, const struct bpfx_run_opts *o,
+		   struct bpfx_run_result *res)
+{
+	static const int no_cancel = 0;
+	struct bpfx_run run = {
+		.prog = prog,
+		.opts = o,
+		.diag = &prog->vm->diag,
+		.checked = 0,
+		.max_depth = prog->vm->max_depth,
+		.budget = o->budget,
+		.cancel = o->cancel,
+		.may_goto_left = BPFX_MAY_GOTO_COUNT,
+		.packet = o->packet ? o->packet : o->ctx,
+		.packet_len = o->packet ? o->packet_len : o->ctx_len,
+		.jit = jp,
+	};
+	uint64_t budget = poll && o->budget ? o->budget : UINT64_MAX;
+	run.jr.budget = budget;
+	run.jr.cancel = o->cancel ? o->cancel : &no_cancel;
+	run.jr.pkt = run.packet;
+	run.jr.pkt_len = run.packet_len;
+	run.jr.may_goto = BPFX_MAY_GOTO_COUNT;
+	run.jr.helper_run = &run;
+	uint64_t r0 = bpfx_jit_enter(jp, o->ctx, o->ctx_len, &run.jr);
+	int err = run.jr.status;
+	if (!err && run.status) /* a callback failed and the helper ignored it */
+		err = run.status;
+	if (err)
+		jit_report(&run, err);
+	res->status = err;
+	res->r0 = err ? 0 : r0;
+	if (err)
+		res->insn = run.insn;
+	/* Counted only by the polling variant: plain JIT code counts nothing. */
+	res->budget_used = poll ? budget - run.jr.budget : 0;
+	return err;
+}
+
 int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struct bpfx_run_result *res)
 {
 	struct bpfx_run_result local;
@@ -592,10 +812,11 @@ int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struc
 					       "bpfx_run_opts: packet_len is %zu but packet is NULL", o.packet_len);
 
 	int trusted = (prog->flags & BPFX_LOAD_TRUSTED) || bpfx_prog_is_verified(prog);
-	int checked;
+	int checked, jit = 0;
 	switch (o.engine) {
 	case BPFX_ENGINE_AUTO:
 		checked = !trusted;
+		jit = trusted && BPFX_HAVE_JIT;
 		break;
 	case BPFX_ENGINE_INTERP:
 		if (!trusted)
@@ -610,10 +831,29 @@ int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struc
 		checked = 1;
 		break;
 	case BPFX_ENGINE_JIT:
-		return res->status = bpfx_fail(d, BPFX_E_UNSUPPORTED,
-					       "%s: the jit engine is not available in this build", prog_name(prog));
+		if (!BPFX_HAVE_JIT)
+			return res->status = bpfx_fail(d, BPFX_E_UNSUPPORTED,
+						       "%s: the jit engine is not available on this platform",
+						       prog_name(prog));
+		if (!trusted)
+			return res->status = bpfx_fail(d, BPFX_E_UNVERIFIED,
+						       "%s: the jit engine runs only verified code or code "
+						       "loaded with BPFX_LOAD_TRUSTED; use the checked engine "
+						       "(or auto)",
+						       prog_name(prog));
+		checked = 0;
+		jit = 1;
+		break;
 	default:
 		return res->status = bpfx_fail(d, BPFX_E_INVAL, "bpfx_run_opts.engine %d is unknown", (int)o.engine);
+	}
+
+	if (jit) {
+		int poll = o.budget || o.cancel;
+		const struct bpfx_jit_prog *jp = jit_get(prog, poll);
+		if (jp)
+			return jit_run(prog, jp, poll, &o, res);
+		/* not compilable (logged once): the fast interpreter runs it */
 	}
 
 	/* The stack and the frame records: on the C stack for the default depth. */
@@ -689,6 +929,11 @@ void bpfx_run_stop(bpfx_run *run, uint64_t r0)
 		return;
 	run->stop = 1;
 	run->stop_r0 = r0;
+	if (run->jit) {
+		run->jr.stop = 1;
+		run->jr.stop_status = 0;
+		run->jr.stop_r0 = r0;
+	}
 }
 
 void bpfx_run_fail(bpfx_run *run, int status)
@@ -701,6 +946,11 @@ void bpfx_run_fail(bpfx_run *run, int status)
 		  bpfx_status_name(status));
 	run->stop = 1;
 	run->status = status;
+	if (run->jit) {
+		run->jr.stop = 1;
+		run->jr.stop_status = status;
+		run->jr.stop_r0 = 0;
+	}
 }
 
 int bpfx_run_stopped(const bpfx_run *run)
@@ -736,6 +986,40 @@ int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r
 		run->stop = 1;
 		run->status = BPFX_E_CALL_DEPTH;
 		return run->status;
+	}
+	if (run->jit) {
+		/* A callback is a call: one budget event (counted by the polling
+		 * variant only, like the code itself). */
+		if (run->opts->budget || run->opts->cancel) {
+			if (run->jr.budget == 0 || (run->opts->cancel && __atomic_load_n(run->opts->cancel, __ATOMIC_RELAXED))) {
+				int code = run->jr.budget == 0 ? BPFX_E_BUDGET : BPFX_E_CANCELLED;
+				run->jr.insn = (uint32_t)t;
+				jit_report(run, code);
+				run->jr.stop = 1;
+				run->jr.stop_status = code;
+				run->jr.stop_r0 = 0;
+				return code;
+			}
+			run->jr.budget--;
+		}
+		uint64_t args[5] = {r1, r2, r3, r4, r5}, cr0 = 0;
+		int err = bpfx_jit_call(run->jit, t, args, &run->jr, &cr0);
+		if (err == BPFX_E_INVAL && !run->jr.stop)
+			return bpfx_fail(run->diag, BPFX_E_INVAL,
+					 "%s: bpfx_run_callback: insn %zu is not the start of a function "
+					 "(a local call or code-address target)",
+					 prog_name(run->prog), t);
+		if (err) {
+			jit_report(run, err);
+			run->stop = 1;
+			run->jr.stop = 1;
+			run->jr.stop_status = run->status;
+			run->jr.stop_r0 = 0;
+			return run->status;
+		}
+		if (r0)
+			*r0 = cr0;
+		return 0;
 	}
 	/* A callback is a call: one budget event. */
 	if (--run->tick == 0) {

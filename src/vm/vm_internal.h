@@ -7,10 +7,19 @@
 #define BPFX_VM_INTERNAL_H
 
 #include <bpfx/vm.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "../common/diag.h"
 #include "../isa/isa_internal.h"
+#include "../jit/jit.h"
+
+/* The JIT backend exists for x86-64 only (src/jit/CMakeLists.txt). */
+#if defined(__x86_64__)
+#define BPFX_HAVE_JIT 1
+#else
+#define BPFX_HAVE_JIT 0
+#endif
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "bpfx's interpreter assumes a little-endian host"
@@ -100,6 +109,17 @@ struct bpfx_prog {
 	int verified;                 /* set by the verifier (atomic access) */
 	struct bpfx_region *regions;  /* memory the lddw resolver returned */
 	size_t nregions;
+	/*
+	 * JIT code, compiled on the first JIT run that needs it (only for
+	 * trusted or verified programs): [0] plain, [1] with budget/cancel
+	 * polling (BPFX_JIT_POLL). Read with an acquire load; written once,
+	 * under jit_lock. jit_failed[i] is set (under the lock) when compiling
+	 * variant i failed: the reason was logged once, runs use the
+	 * interpreter.
+	 */
+	struct bpfx_jit_prog *jit[2];
+	int jit_failed[2];
+	pthread_mutex_t jit_lock;
 };
 
 /* The verifier's hook: marks a loaded program as verified (or not). */
@@ -141,6 +161,10 @@ struct bpfx_run {
 	size_t insn;
 	uint64_t fault_addr;
 	size_t fault_len;
+	/* JIT runs: the code, and the JIT's run state (stop fields set by
+	 * bpfx_run_stop/fail, callbacks through bpfx_jit_call). */
+	const struct bpfx_jit_prog *jit;
+	struct bpfx_jit_run jr;
 };
 
 /* Clears frame d the first time it is used: runs never see the host's old
