@@ -20,6 +20,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_btf(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_jit(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
 /* ---- util.c ---- */

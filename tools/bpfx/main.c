@@ -20,6 +20,7 @@ static const struct {
 	{"map", cmd_map, "print the maps of an ELF object (global data)"},
 	{"gen", cmd_gen, "generate a C skeleton header for an ELF object"},
 	{"btf", cmd_btf, "dump BTF as a C header (vmlinux.h) or a type list"},
+	{"jit", cmd_jit, "dump the JIT's machine code for a program"},
 	{"conformance-plugin", cmd_conformance_plugin, "bpf_conformance plugin protocol"},
 };
 
