@@ -150,6 +150,11 @@ struct bpfx_object_line_info {
  * object has no line info there (no error is logged). */
 BPFX_API int bpfx_object_prog_line(const bpfx_object *obj, size_t prog, size_t insn,
 				   struct bpfx_object_line_info *info);
+/* Fills a verifier report's source_file / source_line (bpfx/verifier.h) from
+ * the line info of linked program `prog` at the report's instruction.
+ * BPFX_E_NOENT (report unchanged) when there is none. */
+struct bpfx_report;
+BPFX_API int bpfx_object_report_source(const bpfx_object *obj, size_t prog, struct bpfx_report *rep);
 /* Number of func_info / line_info records carried into linked program `prog`. */
 BPFX_API size_t bpfx_object_prog_line_count(const bpfx_object *obj, size_t prog);
 BPFX_API size_t bpfx_object_prog_func_count(const bpfx_object *obj, size_t prog);
