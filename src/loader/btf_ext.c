@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "btf_ext.h"
+#include "verifier/verifier_internal.h"
 
 #define EXT_MAGIC 0xeb9f
 
@@ -350,4 +351,17 @@ size_t bpfx_object_prog_line_count(const bpfx_object *obj, size_t prog)
 size_t bpfx_object_prog_func_count(const bpfx_object *obj, size_t prog)
 {
 	return obj && prog < obj->nprogs ? obj->progs[prog].nfuncs : 0;
+}
+
+int bpfx_object_report_source(const bpfx_object *obj, size_t prog, struct bpfx_report *rep)
+{
+	if (!obj || !rep)
+		return BPFX_E_INVAL;
+	struct bpfx_object_line_info li;
+	if (rep->insn < 0 || bpfx_object_prog_line(obj, prog, (size_t)rep->insn, &li))
+		return BPFX_E_NOENT;
+	int err = bpfx_report_set(rep, "source_file", li.file);
+	if (!err)
+		rep->source_line = (int)li.line;
+	return err;
 }
