@@ -174,6 +174,10 @@ int cmd_verify(int argc, char **argv)
 	struct bpfx_report *rep = NULL;
 	err = bpfx_verify(plat, p.insns, p.count, &vo, &rep);
 	int rc = err == 0 ? 0 : err == BPFX_E_REJECTED ? 1 : 2;
+	size_t src_idx = 0; /* ELF with line info: the rejection cites file:line */
+	if (rep && obj && ((!section && !progname) ||
+			   bpfx_object_find_prog(obj, section, progname, &src_idx) == 0))
+		bpfx_object_report_source(obj, src_idx, rep);
 	if (rep) {
 		char *text = NULL;
 		if (full && !json)
