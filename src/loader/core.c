@@ -804,7 +804,7 @@ int ldr_core_apply(struct bpfx_object *obj, const struct bpfx_object_opts *opts)
 	struct ldr_core_res *per = calloc(e->ncores, sizeof(*per));
 	struct outcome *outs = calloc(e->ncores, sizeof(*outs));
 	int *rc = calloc(e->ncores, sizeof(*rc));
-	size_t total = 0;
+	size_t total = 0, npoisoned = 0, first_bad = 0;
 	int err = 0;
 	if (!per || !outs || !rc) {
 		err = bpfx_fail(&obj->diag, BPFX_E_NOMEM, "out of memory");
@@ -851,10 +851,19 @@ int ldr_core_apply(struct bpfx_object *obj, const struct bpfx_object_opts *opts)
 				continue;
 			}
 			poison(insn, pr->count - at);
-			bpfx_logf(&obj->diag, BPFX_LOG_WARN, "%s: program '%s' insn %zu: CO-RE %s of %s "
+			if (!npoisoned++)
+				first_bad = obj->ncore - 1;
+			bpfx_logf(&obj->diag, BPFX_LOG_DEBUG, "%s: program '%s' insn %zu: CO-RE %s of %s "
 				  "failed, instruction poisoned: %s", obj->name,
 				  obj->units[pr->unit].name, at, kind_names[r->kind], r->spec, r->error);
 		}
+	}
+	if (npoisoned) {
+		const struct ldr_core_res *r = &obj->core[first_bad];
+		bpfx_logf(&obj->diag, BPFX_LOG_WARN, "%s: %zu of %zu CO-RE relocations poisoned (a "
+			  "program fails if it reaches one); first: program '%s' insn %zu, %s of %s: %s",
+			  obj->name, npoisoned, obj->ncore, obj->units[obj->progs[r->prog].unit].name,
+			  r->insn, kind_names[r->kind], r->spec, r->error);
 	}
 out:
 	free(per);
