@@ -8,6 +8,21 @@
 
 #include "cli.h"
 
+/* The source line of a failing instruction, from the object's line info. */
+static void cli_print_source(const bpfx_object *obj, size_t prog, size_t insn)
+{
+	struct bpfx_object_line_info li;
+	if (bpfx_object_prog_line(obj, prog, insn, &li) == 0)
+		fprintf(stderr, "bpfx run:   at %s:%u:%u (%s): %s\n", li.file, li.line, li.column,
+			li.func, li.text);
+	for (size_t i = 0; i < bpfx_object_core_reloc_count(obj); i++) {
+		struct bpfx_object_core_reloc_info c;
+		if (bpfx_object_core_reloc(obj, i, &c) == 0 && c.prog == prog && c.insn == insn && !c.ok)
+			fprintf(stderr, "bpfx run:   poisoned CO-RE relocation (%s of %s): %s\n",
+				c.kind_name, c.spec, c.error);
+	}
+}
+
 static const char usage[] =
 	"usage: bpfx run PROG [--mem FILE | --mem-hex HEX] [--packet-hex HEX]\n"
 	"                [--engine auto|interp|checked|jit] [--groups LIST] [--budget N]\n"
@@ -86,6 +101,7 @@ static int run_packets(struct cli_object *o, size_t idx, const struct bpfx_objec
 		if (err) {
 			fprintf(stderr, "bpfx run: %s/%s: packet %zu: %s at insn %zu\n", pi->section, pi->name, n,
 				bpfx_status_name(err), res.insn);
+			cli_print_source(o->obj, idx, res.insn);
 			rc = 1;
 			break;
 		}
@@ -141,6 +157,7 @@ static int run_object(const char *path, const char *section, const char *prognam
 	if (err) {
 		fprintf(stderr, "bpfx run: %s/%s: %s at insn %zu\n", pi.section, pi.name, bpfx_status_name(err),
 			res.insn);
+		cli_print_source(o.obj, idx, res.insn);
 		if (err == BPFX_E_UNVERIFIED)
 			fprintf(stderr, "bpfx run: the %s engine runs only verified or trusted code; pass --trust "
 				"to vouch for this program, or use --engine checked\n", bpfx_engine_name(engine));
