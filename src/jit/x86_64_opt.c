@@ -42,6 +42,9 @@ static bool is_mov(enum bpfx_op op)
  *   mov dst, a; add dst, b|imm      ->  lea dst, [a + b|imm]
  *   if <cond> goto +1; goto L       ->  cmp; j!cond L
  *   dst op= v; if dst ==/!= 0 goto L  ->  op dst, v; je/jne L (flags of the op)
+ *   dst <<= n; dst s>>= n (n = 32, 48, 56)  ->  movsx dst, dst32|16|8
+ *   dst <<= n; dst >>= n                    ->  mov/movzx dst, dst32|16|8
+ *   dst = *(u8|u16|u32 *)m; dst <<= n; dst s>>= n  ->  movsx dst, [m]
  */
 
 size_t bpfx_x86_pair(struct jit *j, size_t i)
@@ -87,6 +90,26 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		/* the jump is the goto's: a backward one polls as insn i + 1 */
 		emit_branch(j, i + 1, cc ^ 1, t);
 		return 2;
+	}
+	/* sign/zero extension spelled as a shift pair (cpu v3 code has many) */
+	if (op == BPFX_OP_LSH64_K && (op2 == BPFX_OP_ARSH64_K || op2 == BPFX_OP_RSH64_K) && y->dst == x->dst &&
+	    y->imm == x->imm && (x->imm == 32 || x->imm == 48 || x->imm == 56)) {
+		int dst = reg_map[x->dst];
+		bool sx = op2 == BPFX_OP_ARSH64_K;
+		if (x->imm == 32)
+			emit_op(j, sx ? EF_W : 0, sx ? 0x63 : 0x89, dst, dst, 0); /* movsxd dst, dst32 / mov dst32, dst32 */
+		else if (x->imm == 48)
+			emit_op(j, sx ? EF_W : 0, sx ? 0x0fbf : 0x0fb7, dst, dst, 0); /* movsx/movzx dst, dst16 */
+		else
+			emit_op(j, (sx ? EF_W : 0) | EF_BRM, sx ? 0x0fbe : 0x0fb6, dst, dst, 0); /* movsx/movzx dst, dst8 */
+		return 2;
+	}
+	if ((op == BPFX_OP_LDX_b || op == BPFX_OP_LDX_h || op == BPFX_OP_LDX_w) && op2 == BPFX_OP_LSH64_K &&
+	    y->dst == x->dst && y->imm == 64 - 8 * bpfx_code_size(x->code) && i + 2 < j->count &&
+	    !j->is_target[i + 2] && j->ops[i + 2] == BPFX_OP_ARSH64_K && j->insns[i + 2].dst == x->dst &&
+	    j->insns[i + 2].imm == y->imm) {
+		bpfx_x86_load(j, bpfx_code_size(x->code), true, reg_map[x->dst], reg_map[x->src], x->off); /* movsx dst, [m] */
+		return 3;
 	}
 	if ((op2 == BPFX_OP_JEQ_K || op2 == BPFX_OP_JNE_K || op2 == BPFX_OP_JEQ32_K ||
 	     op2 == BPFX_OP_JNE32_K) && y->imm == 0 && y->dst == x->dst &&

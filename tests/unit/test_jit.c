@@ -546,7 +546,7 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 	int jumps[320], njumps = 0, jump_skip[320];
 	for (int it = 0; it < n; it++) {
 		item_start[it] = len;
-		int kind = (int)(rnd() % 15);
+		int kind = (int)(rnd() % 16);
 		int dst = (int)(rnd() % 9), src = (int)(rnd() % 10);
 		if (kind < 6) {
 			int k = alu_ops[rnd() % nalu];
@@ -588,6 +588,16 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 				jumps[njumps] = (int)(len - 1);
 				jump_skip[njumps++] = skip;
 			}
+		} else if (kind == 15) {
+			/* extension as a shift pair, after a load or alone */
+			static const int shifts[3] = {32, 48, 56};
+			int sh = shifts[rnd() % 3], bytes = (64 - sh) / 8;
+			if (rnd() % 2) {
+				int16_t off = (int16_t)(-64 + bytes * (int)(rnd() % (uint64_t)(64 / bytes)));
+				p[len++] = INSN(0x61 | (sh == 32 ? BPFX_SZ_W : sh == 48 ? BPFX_SZ_H : BPFX_SZ_B), dst, 10, off, 0);
+			}
+			p[len++] = ALU64_IMM(0x60, dst, sh);
+			p[len++] = ALU64_IMM((rnd() % 2) ? 0xc0 : 0x70, dst, (rnd() % 8) ? sh : (int32_t)(rnd() % 64));
 		} else if (kind >= 13) {
 			/* an address computed into temporaries, then a load or store
 			 * through it, then the temporaries overwritten (the JIT folds
