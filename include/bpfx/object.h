@@ -256,6 +256,9 @@ struct bpfx_object_run_opts {
 	uint32_t rx_queue;         /* xdp rx_queue_index; skb queue_mapping */
 	uint32_t mark;             /* skb mark before the run */
 	uint32_t mark_out;         /* out: skb mark after the run */
+	/* out: where the packet is in opts->data after the run (xdp_adjust_head
+	 * / xdp_adjust_tail move its start and end) */
+	size_t data_off, data_len_out;
 	void *user;                /* bpfx_run_user() */
 };
 
@@ -264,6 +267,12 @@ struct bpfx_object_run_opts {
  * LD_ABS/LD_IND read the packet). Returns as bpfx_prog_run. */
 BPFX_API int bpfx_object_run(const bpfx_object *obj, size_t prog, struct bpfx_object_run_opts *opts,
 			     struct bpfx_run_result *res);
+
+/* Registers, where the VM has no helper of that id yet, the helpers that
+ * work on these contexts: bpf_skb_load_bytes (26), bpf_xdp_adjust_head (44,
+ * within the given buffer: no headroom), bpf_xdp_adjust_tail (65, shrinking).
+ * The last two have no verifier prototype: programs using them run checked. */
+BPFX_API int bpfx_object_register_ctx_helpers(bpfx_vm *vm);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,7 @@
 struct shadow_xdp {
 	uint32_t data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex;
 	uint64_t p_data, p_end, p_meta;
+	uint64_t p_start; /* the buffer start, for bpf_xdp_adjust_head; not visible to programs */
 };
 
 struct shadow_skb {
@@ -331,12 +332,15 @@ int ctx_run(const bpfx_prog *prog, enum bpfx_ctx_type ctx, struct bpfx_object_ru
 	uintptr_t beg = (uintptr_t)data, end = beg + o->data_len;
 	if (ctx == BPFX_CTX_TYPE_XDP) {
 		struct shadow_xdp x = {.ingress_ifindex = o->ifindex, .rx_queue_index = o->rx_queue,
-				       .p_data = beg, .p_end = end, .p_meta = beg};
+				       .p_data = beg, .p_end = end, .p_meta = beg, .p_start = beg};
 		ro.ctx = &x;
 		ro.ctx_len = sizeof(x);
 		ro.regions = &pkt;
 		ro.nregions = o->data_len ? 1 : 0;
-		return bpfx_prog_run(prog, &ro, res);
+		int err = bpfx_prog_run(prog, &ro, res);
+		o->data_off = (size_t)(x.p_data - beg);
+		o->data_len_out = (size_t)(x.p_end - x.p_data);
+		return err;
 	}
 	if (ctx == BPFX_CTX_TYPE_SKB) {
 		struct shadow_skb s;
@@ -364,10 +368,14 @@ int ctx_run(const bpfx_prog *prog, enum bpfx_ctx_type ctx, struct bpfx_object_ru
 		ro.nregions = o->data_len ? 1 : 0;
 		int err = bpfx_prog_run(prog, &ro, res);
 		o->mark_out = s.f[SKB_MARK / 4];
+		o->data_off = 0;
+		o->data_len_out = o->data_len;
 		return err;
 	}
 	ro.ctx = o->data;
 	ro.ctx_len = o->data_len;
+	o->data_off = 0;
+	o->data_len_out = o->data_len;
 	return bpfx_prog_run(prog, &ro, res);
 }
 
@@ -376,4 +384,114 @@ const char *bpfx_xdp_action_name(uint64_t r0)
 	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
 					    "XDP_REDIRECT"};
 	return r0 < BPFX_ARRAY_SIZE(names) ? names[r0] : NULL;
+}
+
+/* ---- helpers that need the context --------------------------------------- */
+
+#define L_EINVAL 22
+#define L_EFAULT 14
+#define NEG(e) ((uint64_t)-(int64_t)(e))
+
+/* The packet bounds a helper may use: the shadow context and the packet must
+ * both be memory of the run (in checked runs; the verifier vouches for ctx
+ * in unchecked ones). */
+static int ctx_bounds(bpfx_run *run, void *ctx, size_t ctx_size, size_t data_off, uint64_t **pd,
+		      uint64_t **pe)
+{
+	if (!ctx || bpfx_run_check_mem(run, ctx, ctx_size, 1))
+		return -1;
+	uint64_t *p = (uint64_t *)((unsigned char *)ctx + data_off);
+	*pd = p;
+	*pe = p + 1;
+	if (p[1] < p[0] || (p[1] > p[0] && bpfx_run_check_mem(run, (void *)(uintptr_t)p[0], p[1] - p[0], 1)))
+		return -1;
+	return 0;
+}
+
+/* long bpf_skb_load_bytes(skb, offset, to, len) */
+static uint64_t h_skb_load_bytes(uint64_t r1, uint64_t off, uint64_t to, uint64_t len, uint64_t r5,
+				 bpfx_run *run)
+{
+	(void)r5;
+	uint64_t *pd, *pe;
+	if (ctx_bounds(run, (void *)(uintptr_t)r1, sizeof(struct shadow_skb), offsetof(struct shadow_skb, p_data), &pd,
+		       &pe))
+		return NEG(L_EFAULT);
+	if (!len || off > *pe - *pd || len > *pe - *pd - off)
+		return NEG(L_EFAULT);
+	if (bpfx_run_check_mem(run, (void *)(uintptr_t)to, len, 1)) {
+		bpfx_run_fail(run, BPFX_E_MEM_FAULT);
+		return 0;
+	}
+	memcpy((void *)(uintptr_t)to, (const void *)(uintptr_t)(*pd + off), len);
+	return 0;
+}
+
+/* long bpf_xdp_adjust_head(xdp, delta): moves the packet start within the
+ * buffer the host gave (no headroom before it: only shrinking works, and
+ * growing back up to the original start). */
+static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t delta, uint64_t r3, uint64_t r4, uint64_t r5,
+				  bpfx_run *run)
+{
+	(void)r3, (void)r4, (void)r5;
+	uint64_t *pd, *pe;
+	struct shadow_xdp *x = (struct shadow_xdp *)(uintptr_t)r1;
+	if (ctx_bounds(run, x, sizeof(*x), offsetof(struct shadow_xdp, p_data), &pd, &pe))
+		return NEG(L_EINVAL);
+	int64_t d = (int32_t)delta;
+	uint64_t start = x->p_start;
+	uint64_t nd = x->p_data + (uint64_t)d;
+	if (nd < start || nd + 14 > x->p_end)
+		return NEG(L_EINVAL);
+	x->p_data = nd;
+	x->p_meta = nd;
+	return 0;
+}
+
+/* long bpf_xdp_adjust_tail(xdp, delta): shrinking only (no tailroom). */
+static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t delta, uint64_t r3, uint64_t r4, uint64_t r5,
+				  bpfx_run *run)
+{
+	(void)r3, (void)r4, (void)r5;
+	uint64_t *pd, *pe;
+	struct shadow_xdp *x = (struct shadow_xdp *)(uintptr_t)r1;
+	if (ctx_bounds(run, x, sizeof(*x), offsetof(struct shadow_xdp, p_data), &pd, &pe))
+		return NEG(L_EINVAL);
+	int64_t d = (int32_t)delta;
+	if (d > 0 || x->p_end + (uint64_t)d < x->p_data + 14)
+		return NEG(L_EINVAL);
+	x->p_end += (uint64_t)d;
+	return 0;
+}
+
+
+int bpfx_object_register_ctx_helpers(bpfx_vm *vm)
+{
+	if (!vm)
+		return BPFX_E_INVAL;
+	static const struct {
+		uint32_t id;
+		const char *name;
+		bpfx_helper_fn fn;
+		struct bpfx_func_proto proto;
+	} hs[] = {
+		{26, "bpf_skb_load_bytes", h_skb_load_bytes,
+		 {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_CTX, BPFX_ARG_ANYTHING, BPFX_ARG_PTR_TO_UNINIT_MEM,
+				     BPFX_ARG_CONST_SIZE}, 0}},
+		/* these two move the packet: no prototype, so that the verifier
+		 * (which does not model the move) refuses them rather than
+		 * trusting stale packet bounds; such programs run checked */
+		{44, "bpf_xdp_adjust_head", h_xdp_adjust_head, {0}},
+		{65, "bpf_xdp_adjust_tail", h_xdp_adjust_tail, {0}},
+	};
+	for (size_t i = 0; i < BPFX_ARRAY_SIZE(hs); i++) {
+		struct bpfx_func_info fi;
+		if (bpfx_vm_find_func(vm, 0, hs[i].id, NULL, &fi) == 0)
+			continue; /* the host's own helper wins */
+		int err = bpfx_vm_register_helper(vm, hs[i].id, hs[i].name, hs[i].fn,
+						  hs[i].proto.args[0] ? &hs[i].proto : NULL);
+		if (err)
+			return err;
+	}
+	return 0;
 }

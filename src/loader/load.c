@@ -422,5 +422,7 @@ int bpfx_object_run(const bpfx_object *obj, size_t prog, struct bpfx_object_run_
 		return bpfx_fail(&obj->diag, BPFX_E_INVAL, "bpfx_object_run: program %zu is not loaded", prog);
 	err = ctx_run(obj->loaded->progs[prog], obj->loaded->ctx[prog], &o, res);
 	opts->mark_out = o.mark_out;
+	opts->data_off = o.data_off;
+	opts->data_len_out = o.data_len_out;
 	return err;
 }

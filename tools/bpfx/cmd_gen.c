@@ -178,6 +178,7 @@ static int gen_skeleton(const char *path, const char *name_opt)
 		   "\tif (!s)\n\t\treturn BPFX_E_NOMEM;\n", name, name);
 	fprintf(f, "\tif (!vm) {\n\t\terr = bpfx_vm_create(NULL, &s->vm);\n"
 		   "\t\tif (!err)\n\t\t\ts->own_vm = 1;\n\t\tif (!err)\n\t\t\terr = bpfx_helpers_register_std(s->vm, NULL);\n"
+		   "\t\tif (!err)\n\t\t\terr = bpfx_object_register_ctx_helpers(s->vm);\n"
 		   "\t\tif (err)\n\t\t\tgoto fail;\n\t} else {\n\t\ts->vm = vm;\n\t}\n");
 	fprintf(f, "\tstruct bpfx_object_opts oo = {.sz = sizeof(oo), .name = \"%s\"};\n", base);
 	fprintf(f, "\terr = bpfx_object_open_mem(%s_bpf_object, sizeof(%s_bpf_object), &oo, &s->obj);\n", name, name);

@@ -171,8 +171,11 @@ static int run_object(const char *path, const char *section, const char *prognam
 	if (ct == BPFX_CTX_TYPE_SKB)
 		printf("mark: %u\n", ro.mark_out);
 	if (ct != BPFX_CTX_TYPE_GENERIC && data) {
-		printf("packet:\n");
-		cli_print_hex(stdout, data, len, "  ");
+		if (ro.data_off || ro.data_len_out != len)
+			printf("packet (now bytes %zu..%zu of the input):\n", ro.data_off, ro.data_off + ro.data_len_out);
+		else
+			printf("packet:\n");
+		cli_print_hex(stdout, data + ro.data_off, ro.data_len_out, "  ");
 	}
 	if (show_maps)
 		cli_dump_maps(stdout, o.obj, NULL);

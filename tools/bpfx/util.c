@@ -622,6 +622,8 @@ int cli_object_load(const char *path, const char *type, int trusted, int verbose
 	int err = bpfx_vm_create(&vo, &o->vm);
 	if (!err)
 		err = bpfx_helpers_register_std(o->vm, &ho);
+	if (!err)
+		err = bpfx_object_register_ctx_helpers(o->vm);
 	if (err) {
 		fprintf(stderr, "bpfx: cannot create the VM (%s)\n", bpfx_status_name(err));
 		return err;

@@ -36,7 +36,8 @@ static int env_open(struct env *e, const char *dir, const char *file, uint32_t f
 	struct bpfx_vm_opts vo = {.sz = sizeof(vo), .log = logfn};
 	struct bpfx_object_opts oo = {.sz = sizeof(oo), .log = logfn};
 	struct bpfx_std_helpers_opts ho = {.sz = sizeof(ho), .flags = BPFX_STD_NO_ENV};
-	if (bpfx_vm_create(&vo, &e->vm) || bpfx_helpers_register_std(e->vm, &ho))
+	if (bpfx_vm_create(&vo, &e->vm) || bpfx_helpers_register_std(e->vm, &ho) ||
+	    bpfx_object_register_ctx_helpers(e->vm))
 		return -1;
 	if (bpfx_object_open_file(path, &oo, &e->obj)) {
 		fprintf(stderr, "open %s: %s\n", path, lastlog);
@@ -199,6 +200,39 @@ static void test_globals(const char *dir, enum bpfx_engine eng, uint32_t flags)
 	env_close(&e);
 }
 
+static void test_ctx_helpers(const char *dir, enum bpfx_engine eng, uint32_t flags)
+{
+	struct env e = {0};
+	CHECK(env_open(&e, dir, "run_helpers.o", flags) == 0);
+	if (!e.obj || !bpfx_object_prog_handle(e.obj, 0)) {
+		env_close(&e);
+		return;
+	}
+	unsigned char pkt[60];
+	eth_pkt(pkt, sizeof(pkt), 0x0800, 6);
+	struct bpfx_object_run_opts ro = {.sz = sizeof(ro), .engine = eng, .data = pkt, .data_len = sizeof(pkt)};
+	struct bpfx_run_result res;
+	CHECK(bpfx_object_run(e.obj, prog_idx(&e, "xdp_pop4"), &ro, &res) == 0);
+	CHECK_EQ_U64(res.r0, BPFX_XDP_PASS);
+	CHECK_EQ_U64(ro.data_off, 4);
+	CHECK_EQ_U64(ro.data_len_out, 56);
+	CHECK_EQ_U64(pkt[4], 0xee);
+	CHECK_EQ_U64(pkt[0], 1);
+	/* too short to pop 4 and keep an Ethernet header: -EINVAL, r0 = 0 */
+	ro.data_len = 16;
+	CHECK(bpfx_object_run(e.obj, prog_idx(&e, "xdp_pop4"), &ro, &res) == 0);
+	CHECK_EQ_U64(res.r0, 0);
+	CHECK_EQ_U64(ro.data_off, 0);
+	eth_pkt(pkt, sizeof(pkt), 0x0800, 6);
+	ro.data_len = sizeof(pkt);
+	CHECK(bpfx_object_run(e.obj, prog_idx(&e, "sock_copy"), &ro, &res) == 0);
+	CHECK_EQ_U64(res.r0, (0x08u << 24 | 0x00u << 16 | (uint32_t)pkt[14] << 8 | pkt[15]) & 0x7fffffff);
+	ro.data_len = 14; /* bytes 12..15 are not all there */
+	CHECK(bpfx_object_run(e.obj, prog_idx(&e, "sock_copy"), &ro, &res) == 0);
+	CHECK_EQ_U64(res.r0, 1);
+	env_close(&e);
+}
+
 /* Every other object of the loader tests loads (maps of each style). */
 static void test_load_only(const char *dir, const char *file)
 {
@@ -247,6 +281,8 @@ int main(int argc, char **argv)
 		test_xdp(argv[1], modes[m].eng, modes[m].flags);
 		test_skb(argv[1], modes[m].eng, modes[m].flags);
 		test_globals(argv[2], modes[m].eng, modes[m].flags);
+		if (modes[m].eng != BPFX_ENGINE_INTERP || (modes[m].flags & BPFX_OBJ_LOAD_TRUSTED))
+			test_ctx_helpers(argv[1], modes[m].eng, modes[m].flags);
 	}
 	/* the verifier accepts the XDP program after the context rewrite */
 	test_xdp(argv[1], BPFX_ENGINE_INTERP, BPFX_OBJ_LOAD_VERIFY);
