@@ -709,6 +709,33 @@ static int interp_run(struct bpfx_run *run, struct bpfx_entry *e)
 	return run->checked ? bpfx_interp_checked(run, e, NULL) : bpfx_interp_fast(run, e, NULL);
 }
 
+/* What a status the JIT code ended with at instruction pc means. */
+static void jit_describe(const struct bpfx_run *run, int err, size_t pc, char *msg, size_t len)
+{
+	const struct bpfx_insn *x = &run->prog->insns[pc];
+	unsigned long long v = (unsigned long long)run->jr.value;
+	switch (err) {
+	case BPFX_E_NO_HELPER:
+		snprintf(msg, len, "callx r%u: no helper with id %llu is registered in this VM", x->dst, v);
+		break;
+	case BPFX_E_BAD_INSN:
+		snprintf(msg, len, "gotox r%u: 0x%llx is not the address of an instruction of this program", x->dst, v);
+		break;
+	case BPFX_E_BUDGET:
+		snprintf(msg, len, "the budget of %llu back edges and calls is exhausted", (unsigned long long)run->budget);
+		break;
+	case BPFX_E_CANCELLED:
+		snprintf(msg, len, "the run was cancelled");
+		break;
+	case BPFX_E_CALL_DEPTH:
+		snprintf(msg, len, "the call would go beyond the limit of %u frames", run->max_depth);
+		break;
+	default:
+		snprintf(msg, len, "the JIT code ended the run");
+		break;
+	}
+}
+
 /* Records (once, like bpfx_run_error) a status the JIT code ended with. */
 static void jit_report(struct bpfx_run *run, int err)
 {
@@ -720,30 +747,9 @@ static void jit_report(struct bpfx_run *run, int err)
 		return;
 	}
 	size_t pc = run->jr.insn < run->prog->count ? run->jr.insn : 0;
-	const struct bpfx_insn *x = &run->prog->insns[pc];
-	unsigned long long v = (unsigned long long)run->jr.value;
-	switch (err) {
-	case BPFX_E_NO_HELPER:
-		bpfx_run_error(run, pc, err, "callx r%u: no helper with id %llu is registered in this VM", x->dst, v);
-		break;
-	case BPFX_E_BAD_INSN:
-		bpfx_run_error(run, pc, err, "gotox r%u: 0x%llx is not the address of an instruction of this program",
-			       x->dst, v);
-		break;
-	case BPFX_E_BUDGET:
-		bpfx_run_error(run, pc, err, "the budget of %llu back edges and calls is exhausted",
-			       (unsigned long long)run->budget);
-		break;
-	case BPFX_E_CANCELLED:
-		bpfx_run_error(run, pc, err, "the run was cancelled");
-		break;
-	case BPFX_E_CALL_DEPTH:
-		bpfx_run_error(run, pc, err, "the call would go beyond the limit of %u frames", run->max_depth);
-		break;
-	default:
-		bpfx_run_error(run, pc, err, "the JIT code ended the run");
-		break;
-	}
+	char msg[256];
+	jit_describe(run, err, pc, msg, sizeof(msg));
+	bpfx_run_error(run, pc, err, "%s", msg);
 }
 
 /* A run on JIT code `jp` (poll: the BPFX_JIT_POLL variant). */
@@ -1010,7 +1016,16 @@ int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r
 					 "(a local call or code-address target)",
 					 prog_name(run->prog), t);
 		if (err) {
-			jit_report(run, err);
+			/* bpfx_jit_call does not say which instruction of the
+			 * callback failed: the run's insn will be the helper call
+			 * that made the callback (recorded when the program ends). */
+			if (!run->status) {
+				char msg[256];
+				jit_describe(run, err, t, msg, sizeof(msg));
+				bpfx_fail(run->diag, err, "%s: in the callback at insn %zu: %s [%s]", prog_name(run->prog), t,
+					  msg, bpfx_status_name(err));
+				run->status = err;
+			}
 			run->stop = 1;
 			run->jr.stop = 1;
 			run->jr.stop_status = run->status;
