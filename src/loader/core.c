@@ -66,6 +66,13 @@ static bool is_enum_kind(uint32_t k)
 	return k == BPFX_CORE_ENUMVAL_EXISTS || k == BPFX_CORE_ENUMVAL_VALUE;
 }
 
+/* A name of the BTF string table; "" for a bad offset. */
+static const char *nm(const struct btf *b, uint32_t off)
+{
+	const char *s = btf__name_by_offset(b, off);
+	return s ? s : "";
+}
+
 static uint32_t skip_mods(const struct btf *btf, uint32_t id)
 {
 	for (int i = 0; i < MAX_DEPTH; i++) {
@@ -151,8 +158,8 @@ static bool fields_compat(const struct btf *lb, uint32_t lid, const struct btf *
 	case BTF_KIND_FLOAT:
 		return true;
 	case BTF_KIND_FWD:
-		return same_essential(btf__name_by_offset(lb, l->name_off),
-				      btf__name_by_offset(tb, t->name_off));
+		return same_essential(nm(lb, l->name_off),
+				      nm(tb, t->name_off));
 	case BTF_KIND_INT:
 		return btf_int_offset(l) == 0 && btf_int_offset(t) == 0;
 	case BTF_KIND_ARRAY:
@@ -209,17 +216,17 @@ static bool types_match(const struct btf *lb, uint32_t lid, const struct btf *tb
 	const struct btf_type *l = skip_t(lb, lid), *t = skip_t(tb, tid);
 	if (!l || !t)
 		return false;
-	const char *ln = btf__name_by_offset(lb, l->name_off), *tn = btf__name_by_offset(tb, t->name_off);
+	const char *ln = nm(lb, l->name_off), *tn = nm(tb, t->name_off);
 	if (ln && ln[0] && (!tn || !same_essential(ln, tn)))
 		return false;
 	if (is_any_enum(l) && is_any_enum(t)) {
 		for (int i = 0; i < btf_vlen(l); i++) {
 			uint32_t off = btf_is_enum(l) ? btf_enum(l)[i].name_off : btf_enum64(l)[i].name_off;
-			const char *en = btf__name_by_offset(lb, off);
+			const char *en = nm(lb, off);
 			bool found = false;
 			for (int j = 0; j < btf_vlen(t) && !found; j++) {
 				uint32_t o2 = btf_is_enum(t) ? btf_enum(t)[j].name_off : btf_enum64(t)[j].name_off;
-				found = !strcmp(en, btf__name_by_offset(tb, o2));
+				found = !strcmp(en, nm(tb, o2));
 			}
 			if (!found)
 				return false;
@@ -242,11 +249,11 @@ static bool types_match(const struct btf *lb, uint32_t lid, const struct btf *tb
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
 		for (int i = 0; i < btf_vlen(l); i++) {
 			const struct btf_member *m = &btf_members(l)[i];
-			const char *mn = btf__name_by_offset(lb, m->name_off);
+			const char *mn = nm(lb, m->name_off);
 			bool found = false;
 			for (int j = 0; j < btf_vlen(t) && !found; j++) {
 				const struct btf_member *n = &btf_members(t)[j];
-				if (!strcmp(mn, btf__name_by_offset(tb, n->name_off))) {
+				if (!strcmp(mn, nm(tb, n->name_off))) {
 					if (!types_match(lb, m->type, tb, n->type, depth + 1))
 						return false;
 					found = true;
@@ -319,7 +326,7 @@ static int local_field(const struct btf *b, uint32_t root, struct spec *sp, stru
 		       char *text, size_t cap, char *err, size_t errcap)
 {
 	const struct btf_type *rt = btf__type_by_id(b, root);
-	appendf(text, cap, "%s%s", kind_word(rt), btf__name_by_offset(b, rt->name_off));
+	appendf(text, cap, "%s%s", kind_word(rt), nm(b, rt->name_off));
 	long long sz = btf__resolve_size(b, root);
 	if (sz < 0) {
 		snprintf(err, errcap, "local type has no size");
@@ -340,7 +347,7 @@ static int local_field(const struct btf *b, uint32_t root, struct spec *sp, stru
 				return -1;
 			}
 			const struct btf_member *m = &btf_members(t)[idx];
-			const char *name = btf__name_by_offset(b, m->name_off);
+			const char *name = nm(b, m->name_off);
 			f->bit_off += btf_member_bit_offset(t, idx);
 			f->bf_size = btf_member_bitfield_size(t, idx);
 			f->type = m->type;
@@ -382,7 +389,7 @@ static bool find_member(const struct btf *b, uint32_t id, const char *name, uint
 		return false;
 	for (int i = 0; i < btf_vlen(t); i++) {
 		const struct btf_member *m = &btf_members(t)[i];
-		const char *mn = btf__name_by_offset(b, m->name_off);
+		const char *mn = nm(b, m->name_off);
 		if (mn && !strcmp(mn, name)) {
 			*bit_off = btf_member_bit_offset(t, (uint32_t)i);
 			*type = m->type;
@@ -531,13 +538,13 @@ static int enum_value(const struct btf *b, uint32_t id, const char *name, uint64
 		return -1;
 	for (int i = 0; i < btf_vlen(t); i++) {
 		if (btf_is_enum(t)) {
-			if (!strcmp(btf__name_by_offset(b, btf_enum(t)[i].name_off), name)) {
+			if (!strcmp(nm(b, btf_enum(t)[i].name_off), name)) {
 				*val = (uint64_t)(int64_t)btf_enum(t)[i].val;
 				if (!btf_kflag(t))
 					*val = (uint32_t)btf_enum(t)[i].val;
 				return 0;
 			}
-		} else if (!strcmp(btf__name_by_offset(b, btf_enum64(t)[i].name_off), name)) {
+		} else if (!strcmp(nm(b, btf_enum64(t)[i].name_off), name)) {
 			*val = btf_enum64_value(&btf_enum64(t)[i]);
 			return 0;
 		}
@@ -558,7 +565,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 {
 	const struct btf *lb = cx->local;
 	const struct btf_type *lt = btf__type_by_id(lb, c->type_id);
-	const char *lname = btf__name_by_offset(lb, lt->name_off);
+	const char *lname = nm(lb, lt->name_off);
 	char *err = res->error;
 	size_t ecap = sizeof(res->error);
 	struct spec sp = {0};
@@ -582,7 +589,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 		}
 		uint32_t noff = btf_is_enum(et) ? btf_enum(et)[sp.raw[0]].name_off
 						: btf_enum64(et)[sp.raw[0]].name_off;
-		enum_name = btf__name_by_offset(lb, noff);
+		enum_name = nm(lb, noff);
 		snprintf(res->spec, sizeof(res->spec), "enum %s::%s", lname, enum_name);
 		enum_value(lb, c->type_id, enum_name, &o->local);
 		if (c->kind == BPFX_CORE_ENUMVAL_EXISTS)
@@ -621,7 +628,7 @@ static int resolve(const struct core_ctx *cx, const struct ldr_ext_core *c, stru
 	uint32_t first_match = 0;
 	for (uint32_t id = 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(tb, id);
-		if (!kinds_agree(lt, t) || !same_essential(lname, btf__name_by_offset(tb, t->name_off)))
+		if (!kinds_agree(lt, t) || !same_essential(lname, nm(tb, t->name_off)))
 			continue;
 		uint64_t v = 0;
 		uint32_t tsz = 0;

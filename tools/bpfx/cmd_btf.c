@@ -28,6 +28,12 @@ static void print_fn(void *ctx, const char *fmt, va_list args)
 	vfprintf(ctx, fmt, args);
 }
 
+static const char *nm(const struct btf *btf, __u32 off)
+{
+	const char *s = btf__name_by_offset(btf, off);
+	return s ? s : "";
+}
+
 static const char *const kinds[] = {
 	"UNKNOWN", "INT", "PTR", "ARRAY", "STRUCT", "UNION", "ENUM", "FWD", "TYPEDEF", "VOLATILE",
 	"CONST", "RESTRICT", "FUNC", "FUNC_PROTO", "VAR", "DATASEC", "FLOAT", "DECL_TAG",
@@ -60,7 +66,7 @@ static void dump_raw(const struct btf *btf)
 			printf(" vlen=%u\n", btf_vlen(t));
 			for (__u16 i = 0; i < btf_vlen(t); i++) {
 				const struct btf_member *m = &btf_members(t)[i];
-				printf("\t'%s' type=%u bits_offset=%u", btf__name_by_offset(btf, m->name_off),
+				printf("\t'%s' type=%u bits_offset=%u", nm(btf, m->name_off),
 				       m->type, btf_member_bit_offset(t, i));
 				if (btf_member_bitfield_size(t, i))
 					printf(" bitfield_size=%u", btf_member_bitfield_size(t, i));
@@ -69,7 +75,7 @@ static void dump_raw(const struct btf *btf)
 		} else if (btf_is_enum(t)) {
 			printf(" vlen=%u\n", btf_vlen(t));
 			for (__u16 i = 0; i < btf_vlen(t); i++)
-				printf("\t'%s' val=%d\n", btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+				printf("\t'%s' val=%d\n", nm(btf, btf_enum(t)[i].name_off),
 				       btf_enum(t)[i].val);
 		} else {
 			printf("\n");
