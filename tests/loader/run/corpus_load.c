@@ -40,7 +40,8 @@ static int visit(const char *path, const struct stat *sb, int flag, struct FTW *
 	opened++;
 	bpfx_vm *vm;
 	struct bpfx_vm_opts vo = {.sz = sizeof(vo), .log = logfn};
-	if (bpfx_vm_create(&vo, &vm) || bpfx_helpers_register_std(vm, NULL)) {
+	if (bpfx_vm_create(&vo, &vm) || bpfx_helpers_register_std(vm, NULL) ||
+	    bpfx_object_register_ctx_helpers(vm)) {
 		bpfx_object_close(obj);
 		return 1;
 	}
