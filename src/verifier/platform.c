@@ -199,115 +199,13 @@ int bpfx_platform_add_vm_funcs(bpfx_platform *p, const bpfx_vm *vm)
 	return 0;
 }
 
-/* ---- "linux": a first subset of Linux program types and helpers ---- */
-
-/* Read-only u64 fields over `size` bytes, narrow reads allowed. */
-static struct bpfx_ctx_field *u64_fields(uint32_t size, size_t *n)
-{
-	struct bpfx_ctx_field *f = calloc(size / 8, sizeof(*f));
-	if (!f)
-		return NULL;
-	for (uint32_t i = 0; i < size / 8; i++)
-		f[i] = (struct bpfx_ctx_field){.offset = i * 8, .size = 8, .access = BPFX_FIELD_READ,
-					       .kind = BPFX_FIELD_SCALAR, .narrow_sizes = 0xf};
-	*n = size / 8;
-	return f;
-}
-
-static int linux_platform(bpfx_platform **out)
-{
-	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "linux"};
-	bpfx_platform *p;
-	int err = bpfx_platform_create(&po, &p);
-	if (err)
-		return err;
-	/* struct xdp_md: the packet pointers are u32 fields the kernel rewrites */
-	static const struct bpfx_ctx_field xdp_fields[] = {
-		{.offset = 0, .size = 4, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_PACKET},
-		{.offset = 4, .size = 4, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_PACKET_END},
-		{.offset = 8, .size = 4, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_PACKET_META},
-		{.offset = 12, .size = 4, .access = BPFX_FIELD_READ, .narrow_sizes = 0x7},
-		{.offset = 16, .size = 4, .access = BPFX_FIELD_READ, .narrow_sizes = 0x7},
-		{.offset = 20, .size = 4, .access = BPFX_FIELD_READ, .narrow_sizes = 0x7},
-	};
-	struct bpfx_prog_type xdp = {.sz = sizeof(xdp), .name = "xdp", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 24,
-				     .fields = xdp_fields, .nfields = 6, .max_packet = 65535};
-	size_t nk = 0, nt = 0;
-	struct bpfx_ctx_field *kf = u64_fields(168, &nk);  /* x86-64 struct pt_regs */
-	struct bpfx_ctx_field *tf = u64_fields(4096, &nt); /* tracepoint records: read-only data */
-	struct bpfx_prog_type kprobe = {.sz = sizeof(kprobe), .name = "kprobe", .ctx_kind = BPFX_CTX_STRUCT,
-					.ctx_size = 168, .fields = kf, .nfields = nk};
-	struct bpfx_prog_type tp = {.sz = sizeof(tp), .name = "tracepoint", .ctx_kind = BPFX_CTX_STRUCT,
-				    .ctx_size = 4096, .fields = tf, .nfields = nt};
-	if (!kf || !tf)
-		err = BPFX_E_NOMEM;
-	if (!err)
-		err = bpfx_platform_add_prog_type(p, &xdp);
-	if (!err)
-		err = bpfx_platform_add_prog_type(p, &kprobe);
-	if (!err)
-		err = bpfx_platform_add_prog_type(p, &tp);
-	/* socket filters: the first 19 u32 fields of struct __sk_buff (len ..
-	 * tc_classid), read-only but cb[0..4]; packet data through LD_ABS/LD_IND */
-	struct bpfx_ctx_field skb[19];
-	for (uint32_t i = 0; i < 19; i++)
-		skb[i] = (struct bpfx_ctx_field){.offset = i * 4, .size = 4, .kind = BPFX_FIELD_SCALAR, .narrow_sizes = 0x7,
-						 .access = BPFX_FIELD_READ | (i >= 12 && i <= 16 ? BPFX_FIELD_WRITE : 0)};
-	struct bpfx_prog_type sock = {.sz = sizeof(sock), .name = "socket", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 76,
-				      .fields = skb, .nfields = 19};
-	if (!err)
-		err = bpfx_platform_add_prog_type(p, &sock);
-	free(kf);
-	free(tf);
-	/* Helpers whose effects the verifier models; helpers that change the
-	 * packet, tail calls and callbacks come later. */
-	static const struct {
-		uint32_t id;
-		const char *name;
-		struct bpfx_func_proto proto;
-	} helpers[] = {
-		{1, "bpf_map_lookup_elem", {BPFX_RET_MAP_VALUE_OR_NULL, {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_MAP_KEY}, 0}},
-		{2, "bpf_map_update_elem",
-		 {BPFX_RET_INTEGER,
-		  {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_MAP_KEY, BPFX_ARG_PTR_TO_MAP_VALUE, BPFX_ARG_ANYTHING}, 0}},
-		{3, "bpf_map_delete_elem", {BPFX_RET_INTEGER, {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_MAP_KEY}, 0}},
-		{5, "bpf_ktime_get_ns", {BPFX_RET_INTEGER, {0}, 0}},
-		{6, "bpf_trace_printk",
-		 {BPFX_RET_INTEGER,
-		  {BPFX_ARG_PTR_TO_MEM, BPFX_ARG_CONST_SIZE, BPFX_ARG_ANYTHING, BPFX_ARG_ANYTHING, BPFX_ARG_ANYTHING}, 0}},
-		{7, "bpf_get_prandom_u32", {BPFX_RET_INTEGER, {0}, 0}},
-		{8, "bpf_get_smp_processor_id", {BPFX_RET_INTEGER, {0}, 0}},
-		{14, "bpf_get_current_pid_tgid", {BPFX_RET_INTEGER, {0}, 0}},
-		{15, "bpf_get_current_uid_gid", {BPFX_RET_INTEGER, {0}, 0}},
-		{16, "bpf_get_current_comm", {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_UNINIT_MEM, BPFX_ARG_CONST_SIZE}, 0}},
-		{23, "bpf_redirect", {BPFX_RET_INTEGER, {BPFX_ARG_ANYTHING, BPFX_ARG_ANYTHING}, 0}},
-		{25, "bpf_perf_event_output",
-		 {BPFX_RET_INTEGER,
-		  {BPFX_ARG_PTR_TO_CTX, BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_ANYTHING, BPFX_ARG_PTR_TO_MEM,
-		   BPFX_ARG_CONST_SIZE_OR_ZERO},
-		  0}},
-		{51, "bpf_redirect_map", {BPFX_RET_INTEGER, {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_ANYTHING, BPFX_ARG_ANYTHING}, 0}},
-		{130, "bpf_ringbuf_output",
-		 {BPFX_RET_INTEGER,
-		  {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_MEM, BPFX_ARG_CONST_SIZE_OR_ZERO, BPFX_ARG_ANYTHING}, 0}},
-	};
-	for (size_t i = 0; !err && i < sizeof(helpers) / sizeof(helpers[0]); i++)
-		err = bpfx_platform_add_helper(p, helpers[i].id, helpers[i].name, &helpers[i].proto);
-	if (err) {
-		bpfx_platform_destroy(p);
-		return err;
-	}
-	*out = p;
-	return 0;
-}
-
 int bpfx_platform_bundled(const char *name, bpfx_platform **out)
 {
 	if (!out)
 		return BPFX_E_INVAL;
 	*out = NULL;
 	if (name && !strcmp(name, "linux"))
-		return linux_platform(out);
+		return bpfx_linux_platform(out);
 	if (!name || strcmp(name, "generic") != 0)
 		return BPFX_E_NOENT;
 	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "generic"};

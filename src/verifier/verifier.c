@@ -707,6 +707,11 @@ static bool same_region(const struct vreg *a, const struct vreg *b)
 	}
 }
 
+static bool is_pkt_family(const struct vreg *r)
+{
+	return r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META;
+}
+
 static int do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op)
 {
 	const struct bpfx_op_desc *o = &bpfx_op_table[op];
@@ -814,6 +819,12 @@ static int do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, 
 				set_scalar(&nr, d->s);
 				bpfx_scalar_alu(BPFX_AOP_SUB, 64, &nr.s, &s->s);
 				*d = nr;
+				return 0;
+			}
+			if (aop == BPFX_AOP_SUB && !e->unpriv && is_pkt_family(d) && is_pkt_family(s)) {
+				/* data_end - data, data - data_meta: a number (privileged,
+				 * as Linux allows); its bounds are not tracked */
+				set_unknown(d);
 				return 0;
 			}
 			return fail(e, st, BPFX_RULE_ALU_004, "r%u %s r%u: %s and %s", x->dst, bpfx_aop_name(aop), x->src,

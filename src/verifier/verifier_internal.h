@@ -32,6 +32,9 @@ struct bpfx_platform {
 	size_t nhelpers, nkfuncs;
 };
 
+/* The bundled "linux" platform (linux.c). */
+int bpfx_linux_platform(bpfx_platform **out);
+
 const struct vplat_func *bpfx_vplat_find(const struct vplat_func *fs, size_t n, uint32_t id);
 
 /* A growable string. On allocation failure it stops growing and remembers
