@@ -67,7 +67,8 @@ static const struct linux_helper linux_helpers[] = {
 	{3, "bpf_map_delete_elem", K_ALL, {R_INT, {A_MAP, A_KEY}, 0}},
 	{4, "bpf_probe_read", K_TRACE, {R_INT, {A_UMEM, A_SZ0, A_ANY}, 0}},
 	{5, "bpf_ktime_get_ns", K_ALL, {R_INT, {0}, 0}},
-	{6, "bpf_trace_printk", K_ALL, {R_INT, {A_MEM, A_SZ, A_ANY, A_ANY, A_ANY}, 0}},
+	/* the format decides how many of r3-r5 are used: Linux checks none */
+	{6, "bpf_trace_printk", K_ALL, {R_INT, {A_MEM, A_SZ}, 0}},
 	{7, "bpf_get_prandom_u32", K_ALL, {R_INT, {0}, 0}},
 	{8, "bpf_get_smp_processor_id", K_ALL, {R_INT, {0}, 0}},
 	{9, "bpf_skb_store_bytes", K_SKBNET | K_SKSKB, {R_INT, {A_CTX, A_ANY, A_MEM, A_SZ, A_ANY}, PKT}},
