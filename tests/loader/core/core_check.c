@@ -259,6 +259,78 @@ static void test_bad_target(const char *dir)
 				      .core_target_size = sizeof(junk)};
 	CHECK(bpfx_object_open_file(path, &om, &obj) == BPFX_E_BTF);
 	CHECK_STR_CONTAINS(lastlog, "in memory");
+	/* two flavours of the type that disagree: ambiguous, an error */
+	char tpath[1024];
+	snprintf(tpath, sizeof(tpath), "%s/host_v3.btf", dir);
+	struct bpfx_object_opts oa = {.sz = sizeof(oa), .log = logfn, .core_target_path = tpath};
+	CHECK(bpfx_object_open_file(path, &oa, &obj) == BPFX_E_BTF);
+	CHECK_STR_CONTAINS(lastlog, "ambiguous");
+	CHECK_STR_CONTAINS(lastlog, "struct host_rec.a");
+}
+
+/* Malformed .BTF.ext: each corruption is refused with a message naming it. */
+static void test_malformed_ext(const char *dir)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/core_host.o", dir);
+	FILE *f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	static unsigned char img[1 << 20];
+	size_t len = fread(img, 1, sizeof(img), f);
+	fclose(f);
+	CHECK(len > 0 && len < sizeof(img));
+	/* the header: magic, version 1, flags 0, hdr_len 32 */
+	static const unsigned char hdr[8] = {0x9f, 0xeb, 1, 0, 32, 0, 0, 0};
+	size_t at = 0;
+	while (at + 32 <= len && memcmp(img + at, hdr, 8))
+		at++;
+	CHECK(at + 32 <= len);
+	if (at + 32 > len)
+		return;
+	uint32_t fo, lo, co;
+	memcpy(&fo, img + at + 8, 4);
+	memcpy(&lo, img + at + 16, 4);
+	memcpy(&co, img + at + 24, 4);
+	size_t func = at + 32 + fo, line = at + 32 + lo, core = at + 32 + co;
+	struct {
+		size_t off;
+		uint32_t val;
+		unsigned width;
+		const char *msg;
+	} cases[] = {
+		{at, 0x1234, 2, "magic 0x1234"},
+		{at + 2, 2, 1, "version 2"},
+		{at + 4, 0x7ffffff0, 4, "header length"},
+		{at + 24, 0x7fff0000, 4, "CO-RE relocations at offset"},
+		{func, 4, 4, "func_info: record size 4"},
+		{func + 4, 0xffffff, 4, "outside the .BTF string table"},
+		{func + 8, 0x10000000, 4, "func_info: block for section"},
+		{func + 12, 3, 4, "not a multiple of 8"},
+		{func + 16, 0x7fffffff, 4, "is not a BTF FUNC"},
+		{line + 8, 0x10000000, 4, "line_info: block"},
+		{line + 16, 0xfffffff, 4, "string offset"},
+		{core + 16, 0, 4, "type id 0"},
+		{core + 24, 99, 4, "unknown relocation kind 99"},
+		{core + 20, 0xfffffff, 4, "access string offset"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned char save[4];
+		memcpy(save, img + cases[i].off, cases[i].width);
+		memcpy(img + cases[i].off, &cases[i].val, cases[i].width);
+		struct bpfx_object_opts oo = {.sz = sizeof(oo), .log = logfn,
+					      .core_target_path = "/dev/null"};
+		bpfx_object *obj = NULL;
+		lastlog[0] = 0;
+		int err = bpfx_object_open_mem(img, len, &oo, &obj);
+		if (err != BPFX_E_BTF || !strstr(lastlog, cases[i].msg))
+			fprintf(stderr, "case %zu: %s / %s\n", i, bpfx_status_name(err), lastlog);
+		CHECK(err == BPFX_E_BTF);
+		CHECK_STR_CONTAINS(lastlog, cases[i].msg);
+		bpfx_object_close(obj);
+		memcpy(img + cases[i].off, save, cases[i].width);
+	}
 }
 
 int main(int argc, char **argv)
@@ -270,5 +342,6 @@ int main(int argc, char **argv)
 	test_v1(argv[1]);
 	test_v2(argv[1]);
 	test_bad_target(argv[1]);
+	test_malformed_ext(argv[1]);
 	return check_summary("core_check");
 }
