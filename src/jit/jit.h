@@ -49,6 +49,12 @@
 #define BPFX_JIT_POLL 0x1u    /* count budget and poll cancel at back edges and calls */
 #define BPFX_JIT_NO_BMI2 0x2u /* do not use BMI2 shifts even if the CPU has them (tests) */
 #define BPFX_JIT_FORCE_NEAR 0x4u /* always use rel32 jumps (tests the pass logic) */
+/* Constant blinding: no immediate of the program (ALU/JMP/ST operands,
+ * lddw imm64, LD_ABS/LD_IND offsets; shift counts excepted) appears verbatim
+ * in the code. Each is emitted as (imm ^ key) and XORed with the key at run
+ * time in a scratch register; the key is random per compile (or
+ * env->blind_key). Costs one or two instructions per immediate. */
+#define BPFX_JIT_BLIND 0x8u
 
 /* Largest max_call_depth the JIT accepts (native stack use is depth * 560 bytes). */
 #define BPFX_JIT_MAX_DEPTH 64
@@ -73,6 +79,9 @@ struct bpfx_jit_env {
 	/* Frames, main program included; 0 = BPFX_MAX_CALL_DEPTH. */
 	uint32_t max_call_depth;
 	uint32_t flags; /* BPFX_JIT_* */
+	/* BPFX_JIT_BLIND: 0 = draw a fresh random key for this compile;
+	 * nonzero = use this key (reproducible code, for tests). */
+	uint64_t blind_key;
 };
 
 /*

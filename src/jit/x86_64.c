@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "x86_64.h"
@@ -56,7 +58,10 @@ static void emit_divmod(struct jit *j, const struct bpfx_insn *x, bool w, bool m
 				emit_rr(j, false, 0x31, dst, dst);       /* xor dst32, dst32 */
 			return;
 		}
-		emit_mov_ri(j, w, AUX, x->imm); /* mov r11, imm */
+		if (blinded(j, x->imm))
+			emit_blind_ri(j, w, AUX, x->imm); /* r11 = imm */
+		else
+			emit_mov_ri(j, w, AUX, x->imm);   /* mov r11, imm */
 	} else {
 		int src = reg_map[x->src];
 		emit_mov_rr(j, w, AUX, src);           /* mov r11, src */
@@ -152,10 +157,14 @@ static void emit_shift(struct jit *j, const struct bpfx_insn *x, bool w, int ext
 static void emit_alu(struct jit *j, const struct bpfx_insn *x, bool w, unsigned opc, int ext)
 {
 	int dst = reg_map[x->dst];
-	if (x->code & BPFX_SRC_X)
+	if (x->code & BPFX_SRC_X) {
 		emit_rr(j, w, opc, dst, reg_map[x->src]); /* <op> dst, src */
-	else
+	} else if (blinded(j, x->imm)) {
+		emit_blind_ri(j, true, AUX, x->imm);      /* r11 = imm */
+		emit_rr(j, w, opc, dst, AUX);             /* <op> dst, r11 */
+	} else {
 		emit_alu_ri(j, w, ext, dst, x->imm);      /* <op> dst, imm */
+	}
 }
 
 static void emit_mul(struct jit *j, const struct bpfx_insn *x, bool w)
@@ -164,6 +173,9 @@ static void emit_mul(struct jit *j, const struct bpfx_insn *x, bool w)
 	int fl = w ? EF_W : 0;
 	if (x->code & BPFX_SRC_X) {
 		emit_op(j, fl, 0x0faf, dst, reg_map[x->src], 0); /* imul dst, src */
+	} else if (blinded(j, x->imm)) {
+		emit_blind_ri(j, true, AUX, x->imm);             /* r11 = imm */
+		emit_op(j, fl, 0x0faf, dst, AUX, 0);             /* imul dst, r11 */
 	} else if (is_imm8(x->imm)) {
 		emit_op(j, fl, 0x6b, dst, dst, 0);               /* imul dst, dst, imm8 */
 		EMIT1((uint8_t)x->imm);
@@ -236,6 +248,11 @@ void bpfx_x86_store_reg(struct jit *j, int size, int base, int32_t off, int src)
 
 void bpfx_x86_store_imm(struct jit *j, int size, int base, int32_t off, int32_t imm)
 {
+	if (blinded(j, imm)) {
+		emit_blind_ri(j, true, AUX, imm);              /* r11 = imm */
+		bpfx_x86_store_reg(j, size, base, off, AUX); /* mov [m], r11 */
+		return;
+	}
 	switch (size) {
 	case 1:
 		emit_mem(j, 0, 0xc6, 0, base, off); /* mov byte [m], imm8 */
@@ -309,8 +326,14 @@ static void emit_ld_packet(struct jit *j, size_t insn, const struct bpfx_insn *x
 	int size = bpfx_code_size(x->code);
 	if (ind) {
 		emit_mov_rr(j, true, AUX, reg_map[x->src]); /* mov r11, src */
-		if (x->imm)
+		if (blinded(j, x->imm)) {
+			emit_blind_ri(j, true, AUX2, x->imm); /* r10 = imm */
+			emit_rr(j, true, 0x01, AUX, AUX2);    /* add r11, r10 */
+		} else if (x->imm) {
 			emit_alu_ri(j, true, 0, AUX, x->imm); /* add r11, imm */
+		}
+	} else if (blinded(j, x->imm)) {
+		emit_blind_ri(j, true, AUX, x->imm);        /* r11 = imm */
 	} else {
 		emit_mov_ri(j, true, AUX, x->imm);          /* mov r11, imm */
 	}
@@ -469,7 +492,10 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 		break;
 	case BPFX_OP_MOV32_K:
 	case BPFX_OP_MOV64_K:
-		emit_mov_ri(j, w, dst, x->imm); /* mov dst, imm */
+		if (blinded(j, x->imm))
+			emit_blind_ri(j, w, dst, x->imm); /* dst = imm */
+		else
+			emit_mov_ri(j, w, dst, x->imm);   /* mov dst, imm */
 		break;
 	case BPFX_OP_MOV32_X:
 		emit_mov_rr(j, false, dst, src); /* mov dst32, src32 */
@@ -493,7 +519,10 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_LDDW: case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD:
 	case BPFX_OP_LDDW_VAR_ADDR: case BPFX_OP_LDDW_CODE_ADDR: case BPFX_OP_LDDW_MAP_IDX:
 	case BPFX_OP_LDDW_MAP_VALUE_IDX:
-		emit_mov_imm64(j, dst, lddw_value(j, i)); /* mov dst, imm64 */
+		if (op == BPFX_OP_LDDW) /* (resolved addresses are not the program's numbers) */
+			emit_user_imm64(j, dst, lddw_value(j, i)); /* mov dst, imm64 */
+		else
+			emit_mov_imm64(j, dst, lddw_value(j, i));  /* mov dst, imm64 */
 		break;
 	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
 		emit_ld_packet(j, i, x, false);
@@ -733,6 +762,30 @@ static void plan_saves(struct jit *j, bool gotox)
 		memset(j->saves, 0xf | FN_R10, n);
 }
 
+/* Multi-byte nops up to the next multiple of `align` (loop heads: the
+ * processor fetches the loop body in fewer aligned blocks). */
+static void emit_align(struct jit *j, uint32_t align)
+{
+	static const uint8_t nops[9][9] = {
+		{0x90},
+		{0x66, 0x90},
+		{0x0f, 0x1f, 0x00},
+		{0x0f, 0x1f, 0x40, 0x00},
+		{0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+		{0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+		{0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+	};
+	size_t pad = (align - j->len % align) % align;
+	while (pad) {
+		size_t n = pad > 9 ? 9 : pad;
+		for (size_t k = 0; k < n; k++)
+			EMIT1(nops[n - 1][k]);
+		pad -= n;
+	}
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -772,6 +825,8 @@ static bool jit_pass(struct jit *j)
 				emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
 			}
 		}
+		if (j->loop_head && j->loop_head[i] && !j->is_entry[i])
+			emit_align(j, 16);
 		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;
 		j->addrs[i] = (uint32_t)j->len;
@@ -812,6 +867,24 @@ static bool jit_pass(struct jit *j)
 }
 
 /* ---- compile / free / enter ------------------------------------------- */
+
+/* The blinding key: `given`, or fresh random bits. Both halves nonzero, so
+ * that no blinded immediate is written as itself. */
+static uint64_t blind_key(uint64_t given)
+{
+	uint64_t k = given;
+	if (!k && getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts) *
+		    UINT64_C(0x9e3779b97f4a7c15);
+	}
+	if (!(uint32_t)k)
+		k |= 0x5a3c96e1u;
+	if (!(k >> 32))
+		k |= UINT64_C(0x2d4b87c3) << 32;
+	return k;
+}
 
 static int check_env(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
 		     const int16_t *ops, const struct bpfx_jit_env *env)
@@ -855,6 +928,7 @@ static void jit_cleanup(struct jit *j)
 	free(j->buf);
 	free(j->is_entry);
 	free(j->is_target);
+	free(j->loop_head);
 	free(j->live_out);
 	free(j->saves);
 	free(j->stubs);
@@ -906,6 +980,9 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->poll = env->flags & BPFX_JIT_POLL;
 	j->bmi2 = !(env->flags & BPFX_JIT_NO_BMI2) && __builtin_cpu_supports("bmi2");
 	j->force_near = env->flags & BPFX_JIT_FORCE_NEAR;
+	j->blind = env->flags & BPFX_JIT_BLIND;
+	if (j->blind)
+		j->key = blind_key(env->blind_key);
 	j->max_depth = depth;
 	j->addrs = p ? calloc(count + 1, sizeof(uint32_t)) : NULL;
 	j->entry = p ? calloc(count, sizeof(uint32_t)) : NULL;
@@ -954,6 +1031,20 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 				j->is_target[i + 1 + (int64_t)insns[i].off] = 1;
 			else if (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL)
 				j->is_target[i + 1 + (int64_t)insns[i].imm] = 1;
+		}
+		/* Loop heads: targets of backward jumps (not calls). */
+		j->loop_head = calloc(count, 1);
+		if (!j->loop_head) {
+			err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+			goto fail;
+		}
+		for (size_t i = 0; i < count; i++) {
+			if (ops[i] < 0)
+				continue;
+			const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
+			int64_t rel = o->off == BPFX_USE_JMP ? insns[i].off : o->imm == BPFX_USE_JMP ? insns[i].imm : 0;
+			if (rel < 0)
+				j->loop_head[i + 1 + rel] = 1;
 		}
 	}
 

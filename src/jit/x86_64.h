@@ -107,6 +107,9 @@ struct jit {
 	size_t nstubs, stub_cap;
 
 	bool poll, bmi2, force_near;
+	bool blind;          /* BPFX_JIT_BLIND */
+	uint64_t key;        /* blinding key (low 32 bits for imm32, all 64 for imm64) */
+	uint8_t *loop_head;  /* per slot: target of a backward jump (aligned); may be NULL */
 	uint32_t max_depth;
 	uint64_t gotox_table; /* address of the gotox table (0 if none) */
 };
@@ -264,6 +267,36 @@ static inline void emit_mov_imm64(struct jit *j, int dst, uint64_t v)
 	}
 }
 
+/* With blinding on: does this user immediate have to be hidden? */
+static inline bool blinded(const struct jit *j, int64_t imm)
+{
+	return j->blind && imm != 0;
+}
+
+/* reg = imm without writing imm into the code: mov reg, imm ^ key; xor reg,
+ * key (w: sign-extended to 64 bits; else zero-extended from 32). Flags change. */
+static inline void emit_blind_ri(struct jit *j, bool w, int reg, int32_t imm)
+{
+	int32_t k = (int32_t)(uint32_t)j->key;
+	emit_mov_ri(j, w, reg, imm ^ k);   /* mov reg, imm ^ key */
+	emit_alu_ri(j, w, 6, reg, k);      /* xor reg, key */
+}
+
+/* mov dst, imm64 (blinded when asked) */
+static inline void emit_user_imm64(struct jit *j, int dst, uint64_t v)
+{
+	if (!blinded(j, (int64_t)v)) {
+		emit_mov_imm64(j, dst, v);
+		return;
+	}
+	int scratch = dst == AUX ? AUX2 : AUX;
+	EMIT2(0x48 | ((dst & 8) ? 1 : 0), 0xb8 + (dst & 7)); /* movabs dst, v ^ key */
+	emit8(j, v ^ j->key);
+	EMIT2(0x48 | ((scratch & 8) ? 1 : 0), 0xb8 + (scratch & 7)); /* movabs scratch, key */
+	emit8(j, j->key);
+	emit_rr(j, true, 0x31, dst, scratch);                 /* xor dst, scratch */
+}
+
 /* opc reg, [base + disp] or opc [base + disp], reg (loads and stores) */
 static inline void emit_mem(struct jit *j, int fl, unsigned opc, int reg, int base, int32_t disp)
 {
@@ -412,6 +445,9 @@ static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
 	int dst = reg_map[x->dst];
 	if (x->code & BPFX_SRC_X) {
 		emit_rr(j, w, test ? 0x85 : 0x39, dst, reg_map[x->src]); /* cmp/test dst, src */
+	} else if (blinded(j, x->imm)) { /* (r11 may hold a cmov operand) */
+		emit_blind_ri(j, true, AUX2, x->imm);                    /* r10 = imm */
+		emit_rr(j, w, test ? 0x85 : 0x39, dst, AUX2);            /* cmp/test dst, r10 */
 	} else if (x->imm == 0 && !test) {
 		emit_rr(j, w, 0x85, dst, dst);                           /* test dst, dst */
 	} else if (test) {

@@ -66,7 +66,10 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		switch (op2) {
 		case BPFX_OP_MOV32_K:
 		case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
-			emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
+			if (blinded(j, y->imm))
+				emit_blind_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* r11 = imm */
+			else
+				emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
 			break;
 		case BPFX_OP_MOV32_X:
 			emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
@@ -125,7 +128,7 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		}
 	}
 	if (op == BPFX_OP_MOV64_X && x->dst != x->src && y->dst == x->dst &&
-	    (op2 == BPFX_OP_ADD64_X || op2 == BPFX_OP_ADD64_K)) {
+	    (op2 == BPFX_OP_ADD64_X || (op2 == BPFX_OP_ADD64_K && !blinded(j, y->imm)))) {
 		int dst = reg_map[x->dst], a = reg_map[x->src];
 		if (op2 == BPFX_OP_ADD64_K) {
 			emit_mem(j, EF_W, 0x8d, dst, a, y->imm);              /* lea dst, [a+imm] */

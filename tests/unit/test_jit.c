@@ -777,7 +777,7 @@ static void test_edges(void)
 		0xffffffff80000000ull, 0xfffffffffffffff9ull, 0x123456789abcdef0ull,
 	};
 	static const int pairs[][2] = {{1, 2}, {0, 3}, {3, 0}, {4, 1}, {1, 4}, {4, 4}, {0, 0}, {3, 3}, {6, 5}};
-	static const uint32_t fl[] = {0, BPFX_JIT_NO_BMI2, BPFX_JIT_FORCE_NEAR};
+	static const uint32_t fl[] = {0, BPFX_JIT_NO_BMI2, BPFX_JIT_FORCE_NEAR, BPFX_JIT_BLIND};
 	int fails = 0;
 	const size_t nv = sizeof(vals) / sizeof(vals[0]);
 	static struct bpfx_insn p[1200];
@@ -803,7 +803,7 @@ static void test_edges(void)
 				}
 				p[n++] = EXIT();
 				struct prog pr;
-				struct bpfx_jit_env env = {.flags = fl[q % 3]};
+				struct bpfx_jit_env env = {.flags = fl[q % 4]};
 				bool ok = prog_load(&pr, p, n, &env) == 0;
 				uint8_t mem[1024] = {0};
 				if (ok)
@@ -1380,6 +1380,124 @@ static void test_packet(void)
 	}
 }
 
+/* ---- constant blinding -------------------------------------------------- */
+
+static bool code_has(const struct bpfx_jit_prog *jp, const void *pat, size_t n)
+{
+	size_t size;
+	const uint8_t *code = bpfx_jit_code(jp, &size);
+	for (size_t o = 0; o + n <= size; o++)
+		if (memcmp(code + o, pat, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * One program with an immediate in every instruction that has one (ALU K
+ * rows but shifts, conditional jumps K, ST, lddw, LD_IND), each a random
+ * 32-bit value with no zero byte. Unblinded, the code holds each of them
+ * (so the search can fail); blinded, none, whatever the key, and the
+ * results match the reference interpreter.
+ */
+static void test_blind(void)
+{
+	static struct bpfx_insn p[600];
+	int32_t imms[200];
+	uint64_t wide[16];
+	size_t n = 0, nimm = 0, nwide = 0;
+	p[n++] = MOV64_REG(9, 1);
+	for (int r = 0; r <= 8; r++) {
+		uint64_t v = rnd() | 0x0101010101010101ull;
+		if (r == 7)
+			v = (uint64_t)-(int64_t)0x3b6e0000; /* LD_IND base below */
+		else
+			wide[nwide++] = v;
+		p[n++] = LDDW1(r, v);
+		p[n++] = LDDW2(v);
+	}
+	int slot = 0;
+	for (int k = 0; k < BPFX_OP__COUNT; k++) {
+		const struct bpfx_op_desc *o = &bpfx_op_table[k];
+		int32_t imm = (int32_t)((uint32_t)rnd() | 0x01010101u);
+		if (o->fmt == BPFX_FMT_ALU_K) {
+			if (strstr(o->id, "SH"))
+				continue; /* shift counts are not blinded (at most 6 bits) */
+			int dst = 1 + slot % 6;
+			p[n++] = from_row(k, dst, 0, 0, imm);
+			p[n++] = STX(BPFX_SZ_DW, 9, dst, (int16_t)(8 * (slot++ % 100)));
+		} else if (o->fmt == BPFX_FMT_JCC_K) {
+			p[n++] = from_row(k, 1 + slot % 6, 0, 1, imm);
+			p[n++] = ALU64_IMM(0x00, 0, 1);
+			slot++;
+		} else if (o->fmt == BPFX_FMT_ST) {
+			p[n++] = from_row(k, 9, 0, (int16_t)(8 * (slot++ % 100)), imm);
+			if (bpfx_code_size(o->code) < 4)
+				continue; /* only 1 or 2 of its bytes are stored */
+		} else {
+			continue;
+		}
+		imms[nimm++] = imm;
+	}
+	/* cmov patterns: if r3 > K goto +1; r4 = K2 (and the jump-over form) */
+	int32_t c1 = (int32_t)((uint32_t)rnd() | 0x01010101u), c2 = (int32_t)((uint32_t)rnd() | 0x01010101u);
+	p[n++] = JMP_IMM(0x20, 3, c1, 1);
+	p[n++] = MOV64_IMM(4, c2);
+	p[n++] = STX(BPFX_SZ_DW, 9, 4, 800);
+	imms[nimm++] = c1;
+	imms[nimm++] = c2;
+	int32_t ind = 0x3b6e0010;
+	p[n++] = INSN(0x40, 0, 7, 0, ind); /* r0 = ntohl(*(u32 *)(pkt + r7 + imm)) */
+	imms[nimm++] = ind;
+	p[n++] = EXIT();
+
+	struct prog plain, bl[3];
+	struct bpfx_jit_env env = {0};
+	CHECK(prog_load(&plain, p, n, &env) == 0);
+	for (size_t q = 0; q < nimm; q++)
+		CHECK(code_has(plain.jit, &imms[q], 4));
+	for (size_t q = 0; q < nwide; q++)
+		CHECK(code_has(plain.jit, &wide[q], 8));
+	uint8_t mem[1024];
+	for (size_t b = 0; b < sizeof(mem); b++)
+		mem[b] = (uint8_t)rnd();
+	uint64_t want = 0, got = 0;
+	CHECK(diff_run(&plain, mem, sizeof(mem), 0, &want));
+	static const uint64_t keys[3] = {0x0123456789abcdefull, 0, 0};
+	for (int b = 0; b < 3; b++) {
+		env.flags = BPFX_JIT_BLIND | (b == 2 ? BPFX_JIT_POLL : 0);
+		env.blind_key = keys[b];
+		CHECK(prog_load(&bl[b], p, n, &env) == 0);
+		for (size_t q = 0; q < nimm; q++) {
+			if (code_has(bl[b].jit, &imms[q], 4))
+				fprintf(stderr, "blinded code (key %d) holds immediate 0x%08x\n", b, (uint32_t)imms[q]);
+			CHECK(!code_has(bl[b].jit, &imms[q], 4));
+		}
+		for (size_t q = 0; q < nwide; q++) {
+			uint32_t half[2];
+			memcpy(half, &wide[q], 8);
+			CHECK(!code_has(bl[b].jit, &half[0], 4));
+			CHECK(!code_has(bl[b].jit, &half[1], 4));
+		}
+		CHECK(diff_run(&bl[b], mem, sizeof(mem), ~0ull, &got));
+		CHECK_EQ_U64(got, want);
+	}
+	/* a given key gives the same code every time; random keys differ */
+	struct prog again;
+	env.flags = BPFX_JIT_BLIND;
+	env.blind_key = keys[0];
+	CHECK(prog_load(&again, p, n, &env) == 0);
+	size_t s0, s1, s2;
+	const void *k0 = bpfx_jit_code(bl[0].jit, &s0), *k1 = bpfx_jit_code(again.jit, &s1);
+	CHECK(s0 == s1 && memcmp(k0, k1, s0) == 0);
+	const void *r1 = bpfx_jit_code(bl[1].jit, &s1), *r2 = bpfx_jit_code(bl[2].jit, &s2);
+	(void)r2;
+	CHECK(s1 != s0 || memcmp(r1, k0, s0) != 0);
+	prog_free(&again);
+	prog_free(&plain);
+	for (int b = 0; b < 3; b++)
+		prog_free(&bl[b]);
+}
+
 /* ---- threads ----------------------------------------------------------- */
 
 struct thr {
@@ -1545,6 +1663,7 @@ int main(void)
 	test_may_goto();
 	test_gotox();
 	test_packet();
+	test_blind();
 	test_threads();
 	test_layout();
 	test_misc_rows();
@@ -1553,6 +1672,8 @@ int main(void)
 	test_random(n, 0);
 	test_random(n / 3, BPFX_JIT_NO_BMI2);
 	test_random(n / 3, BPFX_JIT_FORCE_NEAR | BPFX_JIT_POLL);
+	test_random(n / 3, BPFX_JIT_BLIND);
+	test_random(n / 5, BPFX_JIT_BLIND | BPFX_JIT_POLL);
 
 	/* test-time check that every opcode-table row went through the JIT */
 	for (int k = 0; k < BPFX_OP__COUNT; k++) {
