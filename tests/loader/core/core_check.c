@@ -3,7 +3,9 @@
  * core_check: CO-RE relocations of every kind, applied against host BTF of
  * two layouts (host_v1.h, host_v2.h, built into raw BTF by clang), then the
  * same object runs over host structures of each layout; plus line info.
- * usage: core_check OBJ_DIR   (core_host.o, host_v1.btf, host_v2.btf)
+ * usage: core_check OBJ_DIR [BTF_DIR]   (core_host.o; host_v1.btf, host_v2.btf,
+ * host_v3.btf in BTF_DIR, default OBJ_DIR: raw BTF, or ELF files with .BTF
+ * such as `pahole -J` writes into host objects)
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -52,11 +54,13 @@ struct env {
 	bpfx_object *obj;
 };
 
+static const char *btf_dir;
+
 static int env_open(struct env *e, const char *dir, const char *btf)
 {
 	char path[1024], tpath[1024];
 	snprintf(path, sizeof(path), "%s/core_host.o", dir);
-	snprintf(tpath, sizeof(tpath), "%s/%s", dir, btf);
+	snprintf(tpath, sizeof(tpath), "%s/%s", btf_dir, btf);
 	struct bpfx_vm_opts vo = {.sz = sizeof(vo), .log = logfn};
 	struct bpfx_object_opts oo = {.sz = sizeof(oo), .log = logfn, .core_target_path = tpath};
 	if (bpfx_vm_create(&vo, &e->vm))
@@ -261,7 +265,7 @@ static void test_bad_target(const char *dir)
 	CHECK_STR_CONTAINS(lastlog, "in memory");
 	/* two flavours of the type that disagree: ambiguous, an error */
 	char tpath[1024];
-	snprintf(tpath, sizeof(tpath), "%s/host_v3.btf", dir);
+	snprintf(tpath, sizeof(tpath), "%s/host_v3.btf", btf_dir);
 	struct bpfx_object_opts oa = {.sz = sizeof(oa), .log = logfn, .core_target_path = tpath};
 	CHECK(bpfx_object_open_file(path, &oa, &obj) == BPFX_E_BTF);
 	CHECK_STR_CONTAINS(lastlog, "ambiguous");
@@ -335,10 +339,11 @@ static void test_malformed_ext(const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: core_check OBJ_DIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: core_check OBJ_DIR [BTF_DIR]\n");
 		return 2;
 	}
+	btf_dir = argc == 3 ? argv[2] : argv[1];
 	test_v1(argv[1]);
 	test_v2(argv[1]);
 	test_bad_target(argv[1]);
