@@ -134,6 +134,10 @@ enum bpfx_map_kind {
 	BPFX_MAP_KIND_HASH = 0,     /* lookup returns value or NULL */
 	BPFX_MAP_KIND_ARRAY = 1,    /* same (NULL for an out-of-range index) */
 	BPFX_MAP_KIND_OTHER = 2,    /* no direct value access (ring buffers, prog arrays, ...) */
+	/* A map of maps: a lookup returns the inner map (the entry `inner_map`
+	 * of the same array describes it) or NULL, usable as a map argument
+	 * once checked against NULL. */
+	BPFX_MAP_KIND_OF_MAPS = 3,
 };
 
 struct bpfx_map_desc {
@@ -145,6 +149,7 @@ struct bpfx_map_desc {
 	uint32_t type;              /* host's map type number, informative */
 	uint32_t key_size, value_size, max_entries;
 	uint32_t flags;             /* BPFX_MAP_* */
+	uint32_t inner_map;         /* BPFX_MAP_KIND_OF_MAPS: index of the inner map's entry */
 };
 
 /* ---- Verification ---- */

@@ -1205,7 +1205,7 @@ static int do_lddw(struct venv *e, struct vstate *st, const struct bpfx_insn *x,
 		d->aux = (uint32_t)m;
 		return 0;
 	}
-	if (e->maps[m].kind == BPFX_MAP_KIND_OTHER)
+	if (e->maps[m].kind != BPFX_MAP_KIND_HASH && e->maps[m].kind != BPFX_MAP_KIND_ARRAY)
 		return fail(e, st, BPFX_RULE_MAP_002, "lddw takes a value address of map '%s', whose values cannot be "
 			    "accessed directly",
 			    map_name(e, (uint32_t)m));
@@ -1598,6 +1598,9 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 			if (r->type != VT_MAP)
 				return fail(e, st, BPFX_RULE_CALL_002, "%s: argument r%u must be a map (lddw), but it is a %s",
 					    fname, rn, vt_names[r->type]);
+			if (r->flags & VF_NULL)
+				return fail(e, st, BPFX_RULE_CALL_002,
+					    "%s: argument r%u is an inner map that may be NULL: check it first", fname, rn);
 			map = r->aux;
 			break;
 		case BPFX_ARG_PTR_TO_MAP_KEY:
@@ -1716,6 +1719,13 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 		if (e->maps[map].kind == BPFX_MAP_KIND_OTHER)
 			return fail(e, st, BPFX_RULE_MAP_002, "%s would return a value of map '%s', which has no direct value access",
 				    fname, map_name(e, (uint32_t)map));
+		if (e->maps[map].kind == BPFX_MAP_KIND_OF_MAPS) { /* the inner map, or NULL */
+			set_ptr(r0, VT_MAP, 0);
+			r0->aux = e->maps[map].inner_map;
+			r0->flags = VF_NULL;
+			r0->id = ++e->next_id;
+			return 0;
+		}
 		set_ptr(r0, VT_MAP_VALUE, 0);
 		r0->aux = (uint32_t)map;
 		r0->flags = VF_NULL;
@@ -2384,6 +2394,14 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 		return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: insns is NULL");
 	if (o.nmaps && !o.maps)
 		return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: nmaps is %zu but maps is NULL", o.nmaps);
+	for (size_t i = 0; i < o.nmaps; i++) {
+		if ((unsigned)o.maps[i].kind > BPFX_MAP_KIND_OF_MAPS)
+			return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: map %zu has unknown kind %d", i, (int)o.maps[i].kind);
+		if (o.maps[i].kind == BPFX_MAP_KIND_OF_MAPS &&
+		    (o.maps[i].inner_map >= o.nmaps || o.maps[i].inner_map == i))
+			return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: map %zu is a map of maps whose inner map %u is not "
+					 "another entry of the %zu given", i, o.maps[i].inner_map, o.nmaps);
+	}
 	if ((unsigned)o.log_level > BPFX_VLOG_FULL)
 		return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: unknown log level %d", (int)o.log_level);
 	const struct bpfx_prog_type *pt = NULL;

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 					ok = 0;
 					break;
 				}
-				int outer = mi.inner_map != BPFX_NO_MAP;
+				int outer = mi.inner_map != BPFX_NO_MAP && mi.inner_map < nm;
 				if (outer != pass)
 					continue;
 				if (pass == 0) { /* the verifier's description, as bpfx verify builds it */
@@ -270,7 +270,8 @@ int main(int argc, char **argv)
 					if (mi.origin == BPFX_MAP_DATA && mi.readonly)
 						md[i].flags |= BPFX_MAP_RDONLY_PROG;
 				} else {
-					md[i] = (struct bpfx_map_desc){.fd = -1, .name = mi.name, .kind = BPFX_MAP_KIND_OTHER,
+					md[i] = (struct bpfx_map_desc){.fd = -1, .name = mi.name, .kind = BPFX_MAP_KIND_OF_MAPS,
+								       .inner_map = (uint32_t)mi.inner_map,
 								       .type = mi.type, .key_size = mi.key_size,
 								       .value_size = mi.value_size,
 								       .max_entries = mi.max_entries};

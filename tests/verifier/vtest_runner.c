@@ -127,6 +127,8 @@ static const struct bpfx_map_desc maps[] = {
 	{.fd = 12, .name = "ro", .kind = BPFX_MAP_KIND_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1,
 	 .flags = BPFX_MAP_RDONLY_PROG},
 	{.fd = 13, .name = "ring", .kind = BPFX_MAP_KIND_OTHER, .key_size = 0, .value_size = 0, .max_entries = 4096},
+	{.fd = 14, .name = "outer", .kind = BPFX_MAP_KIND_OF_MAPS, .key_size = 4, .value_size = 4, .max_entries = 4,
+	 .inner_map = 1}, /* an array of "arr" maps */
 };
 
 static bpfx_platform *make_platform(void)

@@ -14,7 +14,8 @@ static const char usage[] =
 	"an ELF object, whose maps are described to the verifier) and prints the verdict: the rule broken (see docs/verifier-rules.md),\n"
 	"the instruction, the abstract state involved and the branch decisions that led there.\n"
 	"  --platform P    generic (default: r1 = buffer, r2 = length) or linux (xdp,\n"
-	"                  kprobe, tracepoint; a first subset of the helpers)\n"
+	"                  socket_filter, sched_cls/act, kprobe, tracepoint, perf_event,\n"
+	"                  raw_tracepoint, cgroup_*, sock_ops, sk_skb, sk_msg, lwt_*)\n"
 	"  --type NAME     program type of the platform (default: the ELF program's, or the\n"
 	"                  platform's first)\n"
 	"  --json          print the report as JSON\n"
@@ -70,6 +71,10 @@ static int elf_maps(const char *path, struct bpfx_map_desc **out, size_t *n, bpf
 		}
 		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
 			m[i].flags |= BPFX_MAP_RDONLY_PROG;
+		if ((mi.type == 12 || mi.type == 13) && mi.inner_map != BPFX_NO_MAP && mi.inner_map < cnt) {
+			m[i].kind = BPFX_MAP_KIND_OF_MAPS; /* array / hash of maps */
+			m[i].inner_map = (uint32_t)mi.inner_map;
+		}
 	}
 	*objp = obj;
 	*out = m;
