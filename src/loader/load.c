@@ -234,6 +234,7 @@ static int verify_prog(bpfx_object *obj, struct ldr_loaded *l, size_t i, const b
 		l->verified[i] = 1;
 	} else if (rep) {
 		char *txt = NULL;
+		bpfx_object_report_source(obj, i, rep); /* btf_ext.c: file:line from line info */
 		bpfx_report_text(rep, &txt);
 		bpfx_logf(d, (flags & BPFX_OBJ_LOAD_VERIFY) ? BPFX_LOG_ERROR : BPFX_LOG_WARN,
 			  "program '%s' (%s): %s", pi.name, vtype, txt ? txt : "rejected");
