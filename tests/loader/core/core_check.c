@@ -39,12 +39,14 @@
 #undef MODE_B
 #undef MODE_C
 
-static char lastlog[4096];
+static char lastlog[4096], alllog[65536];
 static void logfn(void *user, enum bpfx_log_level lvl, const char *msg)
 {
 	(void)user;
 	if (lvl <= BPFX_LOG_WARN)
 		snprintf(lastlog, sizeof(lastlog), "%s", msg);
+	size_t l = strlen(alllog);
+	snprintf(alllog + l, sizeof(alllog) - l, "%s\n", msg);
 	if (getenv("CORE_VERBOSE"))
 		fprintf(stderr, "log: %s\n", msg);
 }
@@ -337,6 +339,27 @@ static void test_malformed_ext(const char *dir)
 	}
 }
 
+/* bpfx_object_load with verification: the rejection cites the source line. */
+static void test_verify_source(const char *dir)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/verify_bad.o", dir);
+	struct bpfx_vm_opts vo = {.sz = sizeof(vo), .log = logfn};
+	struct bpfx_object_opts oo = {.sz = sizeof(oo), .log = logfn};
+	bpfx_vm *vm = NULL;
+	bpfx_object *obj = NULL;
+	CHECK(bpfx_vm_create(&vo, &vm) == 0);
+	CHECK(bpfx_object_open_file(path, &oo, &obj) == 0);
+	if (!vm || !obj)
+		return;
+	alllog[0] = 0;
+	struct bpfx_object_load_opts lo = {.sz = sizeof(lo), .flags = BPFX_OBJ_LOAD_VERIFY};
+	CHECK(bpfx_object_load(obj, vm, &lo) == BPFX_E_REJECTED);
+	CHECK_STR_CONTAINS(alllog, "verify_bad.c:");
+	bpfx_object_close(obj);
+	bpfx_vm_destroy(vm);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2 && argc != 3) {
@@ -348,5 +371,6 @@ int main(int argc, char **argv)
 	test_v2(argv[1]);
 	test_bad_target(argv[1]);
 	test_malformed_ext(argv[1]);
+	test_verify_source(argv[1]);
 	return check_summary("core_check");
 }
