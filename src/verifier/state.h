@@ -73,6 +73,7 @@ struct vstate {
 	uint32_t nframes;
 	struct vframe *fr[BPFX_MAX_CALL_DEPTH];
 	uint64_t pkt_range;    /* bytes of the packet/buffer proven to exist */
+	uint64_t meta_range;   /* bytes from the metadata start proven to lie before the packet */
 	uint32_t nrefs;
 	uint32_t refs[VMAX_REFS];     /* acquired reference ids */
 	uint32_t ref_insn[VMAX_REFS]; /* where each was acquired */

@@ -340,6 +340,9 @@ static int fail(struct venv *e, const struct vstate *st, enum bpfx_rule rule, co
 		if (st->pkt_range)
 			bpfx_vsb_printf(&e->state_txt, "packet/buffer bytes proven: %llu\n",
 					(unsigned long long)st->pkt_range);
+		if (st->meta_range)
+			bpfx_vsb_printf(&e->state_txt, "packet metadata bytes proven: %llu\n",
+					(unsigned long long)st->meta_range);
 		/* branch decisions, oldest first (the last 64) */
 		size_t nt = 0, keep = 64;
 		for (const struct vtrail *t = st->trail; t; t = t->prev)
@@ -1091,8 +1094,15 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 		}
 		break;
 	case VT_PKT_META:
-		return fail(e, st, BPFX_RULE_MEM_003, "r%u%+d: packet metadata accesses are not proven by this verifier yet",
-			    pr, off);
+		if (write && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
+			return fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: program type '%s' may not write the packet", pr, off,
+				    e->pt->name);
+		if (lo < 0 || hi > (int64_t)st->meta_range)
+			return fail(e, st, BPFX_RULE_MEM_003,
+				    "r%u%+d: %d-byte access at [%lld, %lld) of the packet metadata, but only the first %llu "
+				    "bytes are proven to lie before the packet start on this path: compare with it first",
+				    pr, off, size, (long long)lo, (long long)hi, (unsigned long long)st->meta_range);
+		break;
 	default:
 		return fail(e, st, BPFX_RULE_MEM_006, "r%u is %s, which cannot be dereferenced", pr, what);
 	}
@@ -1361,6 +1371,24 @@ static int refine(struct venv *e, struct vstate *st, const struct bpfx_insn *x, 
 						q->aux = (uint32_t)r;
 				});
 		}
+		return 0;
+	}
+	/* metadata pointer against the packet start: "meta + m <= data + d"
+	 * proves m - d metadata bytes */
+	if (bits == 64 && ((a->type == VT_PKT_META && b->type == VT_PKT) || (a->type == VT_PKT && b->type == VT_PKT_META))) {
+		const struct vreg *me = a->type == VT_PKT_META ? a : b, *pk = a->type == VT_PKT_META ? b : a;
+		if (a->type != VT_PKT_META)
+			c = bpfx_cond_swap(c);
+		int64_t gain = -1;
+		if (!pk->id && bpfx_scalar_is_const(&pk->s)) {
+			int64_t doff = (int64_t)pk->s.t.value;
+			if (c == BPFX_COND_LE)
+				gain = me->s.r64.smin - doff;
+			else if (c == BPFX_COND_LT)
+				gain = me->s.r64.smin - doff + 1;
+		}
+		if (gain > (int64_t)st->meta_range)
+			st->meta_range = (uint64_t)gain < e->pt->max_packet ? (uint64_t)gain : e->pt->max_packet;
 		return 0;
 	}
 	if (e->unpriv)
@@ -1685,6 +1713,7 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 	if (p->flags & BPFX_PROTO_CHANGES_PACKET) {
 		/* the packet may have moved or shrunk: nothing proven about it holds */
 		st->pkt_range = 0;
+		st->meta_range = 0;
 		for (uint32_t fi = 0; fi < st->nframes; fi++) {
 			struct vframe *fr = st->fr[fi];
 			for (int i = 0; i < BPFX_NREGS; i++) {
@@ -1883,7 +1912,8 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 {
 	struct idmap m;
 	m.n = 0;
-	if (o->nframes != c->nframes || c->pkt_range < o->pkt_range || o->nrefs != c->nrefs)
+	if (o->nframes != c->nframes || c->pkt_range < o->pkt_range || c->meta_range < o->meta_range ||
+	    o->nrefs != c->nrefs)
 		return false;
 	for (uint32_t i = 0; i < o->nrefs; i++)
 		if (!idmap_ok(&m, o->refs[i], c->refs[i]))
@@ -1997,6 +2027,8 @@ static bool widen_state(struct vstate *st, const struct vstate *o)
 			return false;
 	if (o->pkt_range < st->pkt_range)
 		st->pkt_range = o->pkt_range;
+	if (o->meta_range < st->meta_range)
+		st->meta_range = o->meta_range;
 	for (uint32_t fi = 0; fi < o->nframes; fi++) {
 		const struct vframe *fo = o->fr[fi];
 		struct vframe *fc = st->fr[fi];

@@ -142,14 +142,15 @@ static bpfx_platform *make_platform(void)
 		{.offset = 16, .size = 4, .access = BPFX_FIELD_READ | BPFX_FIELD_WRITE, .kind = BPFX_FIELD_SCALAR,
 		 .narrow_sizes = 0x7},
 		{.offset = 20, .size = 4, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_SCALAR},
+		{.offset = 24, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_PACKET_META},
 	};
 	struct bpfx_prog_type t = {
 		.sz = sizeof(t),
 		.name = "ctx",
 		.ctx_kind = BPFX_CTX_STRUCT,
-		.ctx_size = 24,
+		.ctx_size = 32,
 		.fields = fields,
-		.nfields = 4,
+		.nfields = 5,
 		.flags = BPFX_PROG_TYPE_CHECK_RET,
 		.ret_min = 0,
 		.ret_max = 3,
