@@ -31,6 +31,14 @@ static void usage(FILE *f)
 		fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
 }
 
+static int (*find_command(const char *name))(int, char **)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].fn;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -45,9 +53,17 @@ int main(int argc, char **argv)
 		printf("bpfx %s\n", bpfx_version());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	/* The bpf_conformance runner calls "PLUGIN [MEMORY] PLUGIN_OPTIONS...", so
+	 * with --plugin_path bpfx --plugin_options conformance-plugin the memory
+	 * hex comes before the subcommand: move it after. */
+	if (argc >= 3 && !strcmp(argv[2], "conformance-plugin") && !find_command(argv[1])) {
+		char *mem = argv[1];
+		argv[1] = argv[2];
+		argv[2] = mem;
+	}
+	int (*fn)(int, char **) = find_command(argv[1]);
+	if (fn)
+		return fn(argc - 1, argv + 1);
 	fprintf(stderr, "bpfx: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
