@@ -498,7 +498,8 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 			emit_mov_ri(j, w, dst, x->imm);   /* mov dst, imm */
 		break;
 	case BPFX_OP_MOV32_X:
-		emit_mov_rr(j, false, dst, src); /* mov dst32, src32 */
+		if (dst != src || !(j->zx >> x->dst & 1)) /* (w1 = w1 of a zero-extended r1: nothing) */
+			emit_mov_rr(j, false, dst, src); /* mov dst32, src32 */
 		break;
 	case BPFX_OP_MOV64_X:
 	case BPFX_OP_ADDR_SPACE_CAST: /* one address space: a plain move */
@@ -510,7 +511,10 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_MOVSX64_16: emit_op(j, EF_W, 0x0fbf, dst, src, 0); break;       /* movsx dst, src16 */
 	case BPFX_OP_MOVSX64_32: emit_op(j, EF_W, 0x63, dst, src, 0); break;         /* movsxd dst, src32 */
 	case BPFX_OP_LE16: emit_endian(j, dst, 16, false); break;
-	case BPFX_OP_LE32: emit_endian(j, dst, 32, false); break;
+	case BPFX_OP_LE32:
+		if (!(j->zx >> x->dst & 1))
+			emit_endian(j, dst, 32, false);
+		break;
 	case BPFX_OP_LE64: emit_endian(j, dst, 64, false); break;
 	case BPFX_OP_BE16: case BPFX_OP_BSWAP16: emit_endian(j, dst, 16, true); break;
 	case BPFX_OP_BE32: case BPFX_OP_BSWAP32: emit_endian(j, dst, 32, true); break;
@@ -827,18 +831,24 @@ static bool jit_pass(struct jit *j)
 		}
 		if (j->loop_head && j->loop_head[i] && !j->is_entry[i])
 			emit_align(j, 16);
+		if (j->is_entry[i] || !j->is_target || j->is_target[i])
+			j->zx = 0; /* reached from elsewhere: nothing known */
 		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;
 		j->addrs[i] = (uint32_t)j->len;
 		if (j->ops[i] < 0)
 			continue; /* second slot of an lddw: no code */
 		size_t start = j->len, folded = bpfx_x86_folded_mem(j, i);
+		uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
+		bool cond = fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X; /* (a group's writes may not happen) */
 		if (folded) {
 			for (size_t k = 1; k < folded; k++) {
 				if (j->addrs[i + k] != (uint32_t)j->len)
 					same = false;
 				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
 			}
+			for (size_t k = 0; k < folded; k++)
+				bpfx_x86_zext_update(j, i + k, cond);
 			i += folded - 1;
 		} else if ((folded = bpfx_x86_pair(j, i)) != 0) {
 			for (size_t k = 1; k < folded; k++) {
@@ -846,9 +856,12 @@ static bool jit_pass(struct jit *j)
 					same = false;
 				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
 			}
+			for (size_t k = 0; k < folded; k++)
+				bpfx_x86_zext_update(j, i + k, cond);
 			i += folded - 1;
 		} else {
 			bpfx_x86_insn(j, i, (enum bpfx_op)j->ops[i]);
+			bpfx_x86_zext_update(j, i, false);
 		}
 		if (j->len - start > MAX_INSN_BYTES)
 			j->range_err = true;

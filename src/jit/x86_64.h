@@ -110,6 +110,7 @@ struct jit {
 	bool blind;          /* BPFX_JIT_BLIND */
 	uint64_t key;        /* blinding key (low 32 bits for imm32, all 64 for imm64) */
 	uint8_t *loop_head;  /* per slot: target of a backward jump (aligned); may be NULL */
+	uint16_t zx;         /* BPF registers whose upper 32 bits are known zero here */
 	uint32_t max_depth;
 	uint64_t gotox_table; /* address of the gotox table (0 if none) */
 };
@@ -471,5 +472,8 @@ void bpfx_x86_liveness(struct jit *j);
  * consumed (0: no pattern applies). */
 size_t bpfx_x86_pair(struct jit *j, size_t i);
 size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
+/* Updates j->zx after instruction i (cond: inside a pattern that starts with
+ * a conditional jump). */
+void bpfx_x86_zext_update(struct jit *j, size_t i, bool cond);
 
 #endif /* BPFX_JIT_X86_64_H */

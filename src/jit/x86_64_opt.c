@@ -99,7 +99,9 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 	    y->imm == x->imm && (x->imm == 32 || x->imm == 48 || x->imm == 56)) {
 		int dst = reg_map[x->dst];
 		bool sx = op2 == BPFX_OP_ARSH64_K;
-		if (x->imm == 32)
+		if (x->imm == 32 && !sx && (j->zx >> x->dst & 1))
+			; /* already zero-extended */
+		else if (x->imm == 32)
 			emit_op(j, sx ? EF_W : 0, sx ? 0x63 : 0x89, dst, dst, 0); /* movsxd dst, dst32 / mov dst32, dst32 */
 		else if (x->imm == 48)
 			emit_op(j, sx ? EF_W : 0, sx ? 0x0fbf : 0x0fb7, dst, dst, 0); /* movsx/movzx dst, dst16 */
@@ -193,6 +195,66 @@ static void use_def(const struct jit *j, size_t i, uint16_t *use, uint16_t *def)
 	}
 	*use = u;
 	*def = d;
+}
+
+/* Does instruction i leave the upper 32 bits of its dst zero? A property of
+ * the instruction's semantics (ALU32 results and narrow loads are
+ * zero-extended), so it holds for any input. */
+static bool zero_upper_result(const struct jit *j, size_t i)
+{
+	const struct bpfx_insn *x = &j->insns[i];
+	switch (j->ops[i]) {
+	case BPFX_OP_LE16: case BPFX_OP_LE32: case BPFX_OP_BE16: case BPFX_OP_BE32:
+	case BPFX_OP_BSWAP16: case BPFX_OP_BSWAP32:
+	case BPFX_OP_LDX_b: case BPFX_OP_LDX_h: case BPFX_OP_LDX_w:
+	case BPFX_OP_LOAD_ACQ_b: case BPFX_OP_LOAD_ACQ_h: case BPFX_OP_LOAD_ACQ_w:
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		return true;
+	case BPFX_OP_LE64: case BPFX_OP_BE64: case BPFX_OP_BSWAP64:
+		return false;
+	case BPFX_OP_MOV64_K: case BPFX_OP_AND64_K:
+		return x->imm >= 0;
+	case BPFX_OP_RSH64_K:
+		return (x->imm & 63) >= 32;
+	case BPFX_OP_LDDW:
+		return j->insns[i + 1].imm == 0;
+	default:
+		return BPFX_CLASS(x->code) == BPFX_CLS_ALU; /* every other ALU32 row */
+	}
+}
+
+/*
+ * Updates j->zx (BPF registers whose upper 32 bits are known zero) after
+ * instruction i. `cond`: i was emitted inside a pattern that starts with a
+ * conditional jump (cmov), so its write may not happen and can only lose
+ * knowledge.
+ */
+void bpfx_x86_zext_update(struct jit *j, size_t i, bool cond)
+{
+	uint16_t use, def;
+	if (j->ops[i] < 0)
+		return;
+	switch (j->ops[i]) {
+	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX:
+		j->zx &= (uint16_t)~0x3fu; /* r0 = result, r1..r5 clobbered */
+		return;
+	case BPFX_OP_CALL_LOCAL:
+		j->zx = 0;
+		return;
+	default:
+		break;
+	}
+	use_def(j, i, &use, &def);
+	(void)use;
+	if (!def)
+		return;
+	uint16_t keep = (uint16_t)(j->zx & def); /* (conditional writes) */
+	j->zx &= (uint16_t)~def;
+	if (zero_upper_result(j, i) && !(def & (def - 1)))
+		j->zx |= def; /* a single dst, zero-extended */
+	if (cond)
+		j->zx &= (uint16_t)(~def | keep);
 }
 
 /* Backward dataflow to a fixed point. Leaves live_out NULL (no folding) if

@@ -1498,6 +1498,33 @@ static void test_blind(void)
 		prog_free(&bl[b]);
 }
 
+/* Zero-extensions of a register already zero-extended emit no code (and
+ * the same instructions after a 64-bit load still do). */
+static void test_zext(void)
+{
+	for (int wide = 0; wide < 2; wide++) {
+		struct bpfx_insn p[] = {
+			wide ? LDX(BPFX_SZ_DW, 2, 1, 0) : LDX(BPFX_SZ_W, 2, 1, 0),
+			INSN(0xbc, 2, 2, 0, 0),  /* w2 = w2 */
+			ALU64_IMM(0x60, 2, 32),  /* r2 <<= 32 */
+			ALU64_IMM(0x70, 2, 32),  /* r2 >>= 32 */
+			INSN(0xd4, 2, 0, 0, 32), /* r2 = le32 r2 */
+			MOV64_REG(0, 2),
+			EXIT(),
+		};
+		struct prog pr;
+		CHECK(prog_load(&pr, p, 7, NULL) == 0);
+		size_t o1 = bpfx_jit_insn_offset(pr.jit, 1), o2 = bpfx_jit_insn_offset(pr.jit, 2);
+		size_t o4 = bpfx_jit_insn_offset(pr.jit, 4), o5 = bpfx_jit_insn_offset(pr.jit, 5);
+		CHECK(wide ? (o2 > o1 && o4 == o2 && o5 == o4) : (o1 == o2 && o2 == o4 && o4 == o5));
+		uint8_t mem[8] = {1, 2, 3, 4, 0xf5, 6, 7, 8};
+		uint64_t r0 = 0;
+		CHECK(diff_run(&pr, mem, sizeof(mem), 0, &r0));
+		CHECK_EQ_U64(r0, 0x04030201u);
+		prog_free(&pr);
+	}
+}
+
 /* ---- threads ----------------------------------------------------------- */
 
 struct thr {
@@ -1664,6 +1691,7 @@ int main(void)
 	test_gotox();
 	test_packet();
 	test_blind();
+	test_zext();
 	test_threads();
 	test_layout();
 	test_misc_rows();
