@@ -74,7 +74,7 @@ static const struct linux_helper linux_helpers[] = {
 	{9, "bpf_skb_store_bytes", K_SKBNET | K_SKSKB, {R_INT, {A_CTX, A_ANY, A_MEM, A_SZ, A_ANY}, PKT}},
 	{10, "bpf_l3_csum_replace", K_SKBNET, {R_INT, {A_CTX, A_ANY, A_ANY, A_ANY, A_ANY}, PKT}},
 	{11, "bpf_l4_csum_replace", K_SKBNET, {R_INT, {A_CTX, A_ANY, A_ANY, A_ANY, A_ANY}, PKT}},
-	{12, "bpf_tail_call", K_ALL, {R_VOID, {A_CTX, A_MAP, A_ANY}, 0}},
+	{12, "bpf_tail_call", K_ALL, {R_VOID, {A_CTX, A_MAP, A_ANY}, BPFX_PROTO_MAY_STOP}},
 	{13, "bpf_clone_redirect", K_SKBNET, {R_INT, {A_CTX, A_ANY, A_ANY}, PKT}},
 	{14, "bpf_get_current_pid_tgid", K_TRACE | K_CGROUP, {R_INT, {0}, 0}},
 	{15, "bpf_get_current_uid_gid", K_TRACE | K_CGROUP, {R_INT, {0}, 0}},

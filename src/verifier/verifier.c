@@ -1570,6 +1570,9 @@ static int do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *
 	unsigned pend_how = 0;
 	uint32_t release = 0;
 	int err;
+	if ((p->flags & BPFX_PROTO_MAY_STOP) && st->nrefs) /* a tail call, say: the program may end here */
+		return fail(e, st, BPFX_RULE_REF_001, "%s may end the program while it still holds the reference acquired "
+			    "at insn %u%s", fname, st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
 	for (unsigned i = 0; i < 5 && p->args[i] != BPFX_ARG_NONE; i++) {
 		unsigned rn = i + 1;
 		enum bpfx_arg_kind k = p->args[i];

@@ -166,13 +166,15 @@ static bpfx_platform *make_platform(void)
 		ctxarg = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_CTX}, 0},
 		scalar = {BPFX_RET_INTEGER, {BPFX_ARG_SCALAR}, 0},
 		adjust = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_CTX, BPFX_ARG_SCALAR}, BPFX_PROTO_CHANGES_PACKET},
-		func = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC}, 0};
+		func = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC}, 0},
+		stop = {BPFX_RET_VOID, {BPFX_ARG_ANYTHING}, BPFX_PROTO_MAY_STOP};
 	if (bpfx_platform_add_prog_type(p, &t) || bpfx_platform_add_helper(p, 1, "map_lookup", &lookup) ||
 	    bpfx_platform_add_helper(p, 2, "map_update", &update) || bpfx_platform_add_helper(p, 3, "fill", &fill) ||
 	    bpfx_platform_add_helper(p, 4, "sum", &sum) || bpfx_platform_add_helper(p, 5, "alloc", &alloc) ||
 	    bpfx_platform_add_helper(p, 6, "release", &release) || bpfx_platform_add_helper(p, 7, "ctxarg", &ctxarg) ||
 	    bpfx_platform_add_helper(p, 8, "scalar", &scalar) || bpfx_platform_add_helper(p, 9, "callback", &func) ||
 	    bpfx_platform_add_helper(p, 10, "adjust_head", &adjust) ||
+	    bpfx_platform_add_helper(p, 11, "maybe_stop", &stop) ||
 	    bpfx_platform_add_kfunc(p, 100, "kscalar", &scalar)) {
 		bpfx_platform_destroy(p);
 		return NULL;
