@@ -105,10 +105,12 @@ struct bpfx_platform_opts {
 
 /* An empty platform (no program types, helpers or kfuncs). */
 BPFX_API int bpfx_platform_create(const struct bpfx_platform_opts *opts, bpfx_platform **out);
-/* A bundled platform by name: "generic", or "linux" (first subset: program
- * types xdp, kprobe, tracepoint, socket; the map, time, random, printk, output and
- * redirect helpers). BPFX_E_NOENT for others. The
- * result is the caller's to configure further and to destroy. */
+/* A bundled platform by name: "generic", or "linux" (the Linux program
+ * types with their contexts - xdp, socket_filter, sched_cls/act, cgroup_*,
+ * lwt_*, sk_skb, sk_msg, sock_ops, kprobe, perf_event, tracepoint,
+ * raw_tracepoint - and the helpers each may call; docs/verifier.md).
+ * BPFX_E_NOENT for others. The result is the caller's to configure further
+ * and to destroy. */
 BPFX_API int bpfx_platform_bundled(const char *name, bpfx_platform **out);
 BPFX_API void bpfx_platform_destroy(bpfx_platform *p);
 BPFX_API const char *bpfx_platform_name(const bpfx_platform *p);
