@@ -539,13 +539,15 @@ static const struct bpfx_jit_prog *jit_get(const bpfx_prog *cp, int poll)
 	const struct bpfx_jit_prog *j = __atomic_load_n(&p->jit[poll], __ATOMIC_ACQUIRE);
 	if (BPFX_LIKELY(j))
 		return j;
+	if (__atomic_load_n(&p->jit_failed[poll], __ATOMIC_ACQUIRE))
+		return NULL; /* known not to compile: no lock on every run */
 	pthread_mutex_lock(&p->jit_lock);
 	j = p->jit[poll];
 	if (!j && !p->jit_failed[poll]) {
 		struct bpfx_jit_prog *nj = NULL;
 		int err = jit_compile(p, poll, &nj);
 		if (err) {
-			p->jit_failed[poll] = 1;
+			__atomic_store_n(&p->jit_failed[poll], 1, __ATOMIC_RELEASE);
 			bpfx_logf(&p->vm->diag, BPFX_LOG_WARN,
 				  "%s: JIT compilation%s failed (%s); runs use the interpreter instead",
 				  p->name ? p->name : "program", poll ? " (with budget/cancel polling)" : "",
