@@ -520,7 +520,10 @@ static int jit_compile(bpfx_prog *p, int poll, struct bpfx_jit_prog **out)
 			.callx_lookup = jit_callx_lookup,
 			.callx_vm = vm,
 			.max_call_depth = vm->max_depth,
-			.flags = poll ? BPFX_JIT_POLL : 0,
+			/* Verified code that the host does not vouch for may come from
+			 * anyone: its immediates are blinded (no attacker-chosen bytes
+			 * in executable memory). Trusted code is compiled as is. */
+			.flags = (poll ? BPFX_JIT_POLL : 0) | (p->flags & BPFX_LOAD_TRUSTED ? 0 : BPFX_JIT_BLIND),
 		};
 		err = bpfx_jit_compile(d, p->insns, p->count, p->ops, &env, out);
 	}

@@ -221,6 +221,40 @@ static void test_trust(void)
 	bpfx_vm_destroy(vm);
 }
 
+/* ---- constant blinding: verified (untrusted) code, not trusted code ---- */
+static int has_bytes(const uint8_t *code, size_t size, const uint8_t *pat, size_t n)
+{
+	for (size_t i = 0; i + n <= size; i++)
+		if (!memcmp(code + i, pat, n))
+			return 1;
+	return 0;
+}
+
+static void test_blinding(void)
+{
+	bpfx_vm *vm = new_vm(0);
+	struct bpfx_insn prog[] = {MOV64K(0, 0x5a5b1234), ALU64K(ADD, 0, 0x61626364), EXIT};
+	static const uint8_t imm1[] = {0x34, 0x12, 0x5b, 0x5a}, imm2[] = {0x64, 0x63, 0x62, 0x61};
+	struct bpfx_run_result res;
+	size_t size = 0;
+
+	bpfx_prog *p = load(vm, prog, N(prog), BPFX_LOAD_TRUSTED);
+	const uint8_t *code = bpfx_prog_jit_code(p, &size);
+	CHECK(code && has_bytes(code, size, imm1, 4) && has_bytes(code, size, imm2, 4));
+	bpfx_prog_destroy(p);
+
+	p = load(vm, prog, N(prog), 0);
+	bpfx_prog_set_verified(p, 1);
+	code = bpfx_prog_jit_code(p, &size);
+	CHECK(code && !has_bytes(code, size, imm1, 4) && !has_bytes(code, size, imm2, 4));
+	CHECK(run_opts(p, BPFX_ENGINE_JIT, NULL, 0, 0, NULL, &res) == 0);
+	CHECK_EQ_U64(res.r0, 0x5a5b1234ull + 0x61626364ull);
+	CHECK(run_opts(p, BPFX_ENGINE_JIT, NULL, 0, 10, NULL, &res) == 0); /* polling variant, blinded too */
+	CHECK_EQ_U64(res.r0, 0x5a5b1234ull + 0x61626364ull);
+	bpfx_prog_destroy(p);
+	bpfx_vm_destroy(vm);
+}
+
 /* ---- budget ---- */
 static void test_budget(void)
 {
@@ -512,6 +546,7 @@ int main(void)
 {
 #if BPFX_HAVE_JIT
 	test_trust();
+	test_blinding();
 	test_budget();
 	test_cancel();
 	test_helpers();
