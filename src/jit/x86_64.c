@@ -766,30 +766,6 @@ static void plan_saves(struct jit *j, bool gotox)
 		memset(j->saves, 0xf | FN_R10, n);
 }
 
-/* Multi-byte nops up to the next multiple of `align` (loop heads: the
- * processor fetches the loop body in fewer aligned blocks). */
-static void emit_align(struct jit *j, uint32_t align)
-{
-	static const uint8_t nops[9][9] = {
-		{0x90},
-		{0x66, 0x90},
-		{0x0f, 0x1f, 0x00},
-		{0x0f, 0x1f, 0x40, 0x00},
-		{0x0f, 0x1f, 0x44, 0x00, 0x00},
-		{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
-		{0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
-		{0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
-		{0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
-	};
-	size_t pad = (align - j->len % align) % align;
-	while (pad) {
-		size_t n = pad > 9 ? 9 : pad;
-		for (size_t k = 0; k < n; k++)
-			EMIT1(nops[n - 1][k]);
-		pad -= n;
-	}
-}
-
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -829,8 +805,6 @@ static bool jit_pass(struct jit *j)
 				emit4(j, (uint32_t)(int32_t)((int64_t)j->zero_frame - (int64_t)(j->len + 4)));
 			}
 		}
-		if (j->loop_head && j->loop_head[i] && !j->is_entry[i])
-			emit_align(j, 16);
 		if (j->is_entry[i] || !j->is_target || j->is_target[i])
 			j->zx = 0; /* reached from elsewhere: nothing known */
 		if (j->addrs[i] != (uint32_t)j->len)
@@ -941,7 +915,6 @@ static void jit_cleanup(struct jit *j)
 	free(j->buf);
 	free(j->is_entry);
 	free(j->is_target);
-	free(j->loop_head);
 	free(j->live_out);
 	free(j->saves);
 	free(j->stubs);
@@ -1044,20 +1017,6 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 				j->is_target[i + 1 + (int64_t)insns[i].off] = 1;
 			else if (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL)
 				j->is_target[i + 1 + (int64_t)insns[i].imm] = 1;
-		}
-		/* Loop heads: targets of backward jumps (not calls). */
-		j->loop_head = calloc(count, 1);
-		if (!j->loop_head) {
-			err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
-			goto fail;
-		}
-		for (size_t i = 0; i < count; i++) {
-			if (ops[i] < 0)
-				continue;
-			const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
-			int64_t rel = o->off == BPFX_USE_JMP ? insns[i].off : o->imm == BPFX_USE_JMP ? insns[i].imm : 0;
-			if (rel < 0)
-				j->loop_head[i + 1 + rel] = 1;
 		}
 	}
 

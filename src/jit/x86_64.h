@@ -109,7 +109,6 @@ struct jit {
 	bool poll, bmi2, force_near;
 	bool blind;          /* BPFX_JIT_BLIND */
 	uint64_t key;        /* blinding key (low 32 bits for imm32, all 64 for imm64) */
-	uint8_t *loop_head;  /* per slot: target of a backward jump (aligned); may be NULL */
 	uint16_t zx;         /* BPF registers whose upper 32 bits are known zero here */
 	uint32_t max_depth;
 	uint64_t gotox_table; /* address of the gotox table (0 if none) */
