@@ -78,6 +78,10 @@ const char *ctx_verifier_type(enum bpfx_ctx_type ctx, const char *type)
 		return "bpfx-xdp";
 	if (ctx == BPFX_CTX_TYPE_SKB)
 		return "bpfx-skb";
+	/* The Linux contexts of these hold packet pointers, which runs with a
+	 * plain context buffer do not provide: verify them as buffer programs */
+	if (type && (!strcmp(type, "sock_ops") || !strcmp(type, "sk_msg")))
+		return NULL;
 	return type && type[0] ? type : NULL;
 }
 
