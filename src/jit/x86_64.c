@@ -86,7 +86,9 @@ static void emit_divmod(struct jit *j, const struct bpfx_insn *x, bool w, bool m
 	}
 	if (dst != RAX)
 		emit_mov_rr(j, true, AUX2, RAX);  /* mov r10, rax */
-	if (dst != RDX)
+	if (dst != RDX && j->poll)
+		EMIT1(0x52);                      /* push rdx (r9 is the budget) */
+	else if (dst != RDX)
 		emit_mov_rr(j, true, AUX3, RDX);  /* mov r9, rdx */
 	if (dst != RAX)
 		emit_mov_rr(j, w, RAX, dst);      /* mov rax, dst */
@@ -101,7 +103,9 @@ static void emit_divmod(struct jit *j, const struct bpfx_insn *x, bool w, bool m
 		emit_op(j, w ? EF_W : 0, 0xf7, 6, AUX, 0); /* div r11 */
 	}
 	emit_mov_rr(j, w, dst, mod ? RDX : RAX);  /* mov dst, rax|rdx */
-	if (dst != RDX)
+	if (dst != RDX && j->poll)
+		EMIT1(0x5a);                      /* pop rdx */
+	else if (dst != RDX)
 		emit_mov_rr(j, true, RDX, AUX3);  /* mov rdx, r9 */
 	if (dst != RAX)
 		emit_mov_rr(j, true, RAX, AUX2);  /* mov rax, r10 */
@@ -273,6 +277,8 @@ void bpfx_x86_store_imm(struct jit *j, int size, int base, int32_t off, int32_t 
 static void emit_atomic_fetch_loop(struct jit *j, bool w, unsigned opc, int base, int32_t off, int src)
 {
 	int fl = w ? EF_W : 0;
+	if (j->poll)
+		EMIT2(0x41, 0x51);                     /* push r9 (the budget) */
 	emit_mem(j, EF_W, 0x8d, AUX3, base, off);      /* lea r9, [base+off] */
 	emit_mov_rr(j, true, AUX2, RAX);              /* mov r10, rax (save r0) */
 	int val = src == RAX ? AUX2 : src;
@@ -290,6 +296,8 @@ static void emit_atomic_fetch_loop(struct jit *j, bool w, unsigned opc, int base
 		emit_mov_rr(j, w, src, RAX);      /* mov src, rax */
 		emit_mov_rr(j, true, RAX, AUX2);  /* mov rax, r10 */
 	}
+	if (j->poll)
+		EMIT2(0x41, 0x59);                /* pop r9 */
 }
 
 static void emit_atomic(struct jit *j, const struct bpfx_insn *x, enum bpfx_op op)
@@ -361,11 +369,27 @@ static void emit_after_helper(struct jit *j, size_t insn)
 	emit_exit_jcc(j, CC_NE, insn, EX_STOP);       /* jne stop_stub */
 }
 
+/* With polling, r9 holds the budget during the run; the run state holds it
+ * while a helper runs (callbacks count on it). */
+static void emit_budget_out(struct jit *j)
+{
+	if (j->poll)
+		emit_mem(j, EF_W, 0x89, AUX3, RUNR, RUN_OFF(budget)); /* mov [r12+budget], r9 */
+}
+
+static void emit_budget_in(struct jit *j)
+{
+	if (j->poll)
+		emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(budget)); /* mov r9, [r12+budget] */
+}
+
 static void emit_helper_call(struct jit *j, size_t insn, uint64_t fn)
 {
+	emit_budget_out(j);
 	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(helper_rsp));    /* mov [r12+helper_rsp], rsp */
 	emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(helper_run));   /* mov r9, [r12+helper_run] */
 	emit_call_abs(j, fn);                                      /* call fn */
+	emit_budget_in(j);
 	emit_after_helper(j, insn);
 }
 
@@ -374,6 +398,7 @@ static const uint8_t arg_regs[5] = {RDI, RSI, RDX, RCX, R8};
 static void emit_callx(struct jit *j, size_t insn, const struct bpfx_insn *x)
 {
 	int id = reg_map[x->dst];
+	emit_budget_out(j);
 	for (int k = 0; k < 5; k++) /* mov [r12+save+8k], r(k+1) */
 		emit_mem(j, EF_W, 0x89, arg_regs[k], RUNR, RUN_OFF(save) + 8 * k);
 	emit_mov_rr(j, true, RSI, id);                                   /* mov rsi, id */
@@ -390,6 +415,7 @@ static void emit_callx(struct jit *j, size_t insn, const struct bpfx_insn *x)
 	emit_mem(j, EF_W, 0x89, RSP, RUNR, RUN_OFF(helper_rsp));          /* mov [r12+helper_rsp], rsp */
 	emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(helper_run));         /* mov r9, [r12+helper_run] */
 	EMIT3(0x41, 0xff, 0xd3);                                         /* call r11 */
+	emit_budget_in(j);
 	emit_after_helper(j, insn);
 }
 
@@ -657,8 +683,10 @@ static void emit_trampoline(struct jit *j)
 	emit_mov_rr(j, true, AUX2, RSP);                           /* mov r10, rsp */
 	emit_mem(j, EF_W, 0x2b, AUX2, RUNR, RUN_OFF(depth_bytes));  /* sub r10, [r12+depth_bytes] */
 	emit_mem(j, EF_W, 0x89, AUX2, RUNR, RUN_OFF(stack_limit));  /* mov [r12+stack_limit], r10 */
+	emit_budget_in(j);           /* mov r9, [r12+budget] (polling) */
 	EMIT3(0x41, 0xff, 0xd3);     /* call r11 */
 	j->tramp_ret = (uint32_t)j->len;
+	emit_budget_out(j);          /* mov [r12+budget], r9 (polling) */
 	EMIT4(0x48, 0x83, 0xc4, 8);  /* add rsp, 8 */
 	EMIT2(0x41, 0x5f);           /* pop r15 */
 	EMIT2(0x41, 0x5e);           /* pop r14 */
@@ -698,7 +726,7 @@ static void emit_commons(struct jit *j)
 		} else {
 			emit_run_store_imm(j, false, RUN_OFF(status), status[k]); /* mov dword [r12+status], st */
 			if (k == EX_BUDGET)
-				emit_run_store_imm(j, true, RUN_OFF(budget), 0); /* mov qword [r12+budget], 0 */
+				emit_rr(j, false, 0x31, AUX3, AUX3);    /* xor r9d, r9d (stored as the budget) */
 			emit_rr(j, false, 0x31, RAX, RAX);                       /* xor eax, eax */
 		}
 		emit_jmp32(j, j->unwind); /* jmp unwind */

@@ -34,7 +34,8 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 
 #define AUX R11  /* scratch; never holds a BPF register */
 #define AUX2 R10 /* scratch */
-#define AUX3 R9  /* scratch (also the 6th argument of helper calls) */
+#define AUX3 R9  /* scratch (also the 6th argument of helper calls); with
+		  * BPFX_JIT_POLL, the remaining budget between helper calls */
 #define RUNR R12 /* (char *)run + RUN_BIAS for the whole run */
 
 #define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
@@ -407,8 +408,7 @@ static inline void emit_poll(struct jit *j, size_t insn)
 {
 	if (!j->poll)
 		return;
-	emit_mem(j, EF_W, 0x83, 5, RUNR, RUN_OFF(budget)); /* sub qword [r12+budget], 1 */
-	EMIT1(1);
+	emit_alu_ri(j, true, 5, AUX3, 1);                  /* sub r9, 1 (r9: the budget) */
 	emit_exit_jcc(j, CC_B, insn, EX_BUDGET);          /* jb budget_stub */
 	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel)); /* mov r11, [r12+cancel] */
 	emit_mem(j, 0, 0x83, 7, AUX, 0);                  /* cmp dword [r11], 0 */
