@@ -907,6 +907,45 @@ static void stack_clobber(struct venv *e, struct vframe *f, int64_t lo, int64_t 
 	}
 }
 
+/* A 1/2/4-byte number stored at stack byte a (aligned to its size): when the
+ * rest of its 8-byte slot is written and holds no pointer, the slot becomes
+ * (or stays) a spilled number whose known bits combine the old contents and
+ * the stored value, so narrow loop counters keep their value. Otherwise the
+ * bytes become plain data. */
+static int stack_narrow_store(struct venv *e, struct vframe *f, int64_t a, int size, const struct vreg *val)
+{
+	int64_t s0 = a / 8 * 8;
+	unsigned pos = (unsigned)(a - s0);
+	bool spill = f->stype[s0] == ST_SPILL;
+	bool ok = !spill || VSPILL(f, s0 / 8)->type == VT_SCALAR;
+	for (int64_t b = s0; ok && !spill && b < s0 + 8; b++)
+		if ((b < a || b >= a + size) && f->stype[b] != ST_MISC)
+			ok = false;
+	if (!ok) {
+		stack_clobber(e, f, a - BPFX_STACK_SIZE, a - BPFX_STACK_SIZE + size);
+		memset(&f->stype[a], ST_MISC, (size_t)size);
+		return 0;
+	}
+	struct bpfx_scalar old = spill ? VSPILL(f, s0 / 8)->s : bpfx_scalar_unknown();
+	struct bpfx_scalar v = val->s;
+	bpfx_scalar_trunc(&v, (unsigned)size);
+	uint64_t fmask = (size == 8 ? ~0ull : (1ull << (8 * size)) - 1) << (8 * pos);
+	struct bpfx_scalar n = bpfx_scalar_unknown();
+	n.t.value = (old.t.value & ~fmask) | (v.t.value << (8 * pos));
+	n.t.mask = (old.t.mask & ~fmask) | (v.t.mask << (8 * pos));
+	if (pos == 0 && size == 4)
+		n.r32 = v.r32; /* the low half is exactly the stored value */
+	if (!bpfx_scalar_sync(&n))
+		n = bpfx_scalar_unknown(); /* cannot happen; stay safe */
+	int err = ensure_spill(e, f, (int)(s0 / 8));
+	if (err)
+		return err;
+	struct vreg *r = VSPILL(f, s0 / 8);
+	set_scalar(r, n);
+	memset(&f->stype[s0], ST_SPILL, 8);
+	return 0;
+}
+
 static int stack_depth_check(struct venv *e, struct vstate *st, uint32_t frame, int64_t lo)
 {
 	struct vframe *f = st->fr[frame];
@@ -955,6 +994,8 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 			memset(&f->stype[a], ST_SPILL, 8);
 			return 0;
 		}
+		if (cst && size < 8 && (lo % size) == 0 && val && val->type == VT_SCALAR)
+			return stack_narrow_store(e, f, a, size, val);
 		stack_clobber(e, f, lo, hi + size);
 		if (cst)
 			memset(&f->stype[a], ST_MISC, (size_t)size);
@@ -962,6 +1003,19 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 	}
 	if (cst && size == 8 && (lo % 8) == 0 && f->stype[a] == ST_SPILL) {
 		*out = *VSPILL(f, a / 8);
+		return 0;
+	}
+	if (cst && size < 8 && (lo % size) == 0 && f->stype[a / 8 * 8] == ST_SPILL &&
+	    VSPILL(f, a / 8)->type == VT_SCALAR) {
+		/* part of a spilled number: its bytes, shifted down */
+		struct bpfx_scalar v = VSPILL(f, a / 8)->s;
+		unsigned pos = (unsigned)(a % 8);
+		if (pos) {
+			struct bpfx_scalar sh = bpfx_scalar_const(8u * pos);
+			bpfx_scalar_alu(BPFX_AOP_RSH, 64, &v, &sh);
+		}
+		bpfx_scalar_trunc(&v, (unsigned)size);
+		set_scalar(out, v);
 		return 0;
 	}
 	for (int64_t b = a; b < hi + size + BPFX_STACK_SIZE; b++) {
