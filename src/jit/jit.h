@@ -15,9 +15,12 @@
  *     at the same depth keeps what the previous call or a helper left).
  *   - Every call (local, helper, kfunc, callx) and every taken backward jump
  *     is a "poll point". With BPFX_JIT_POLL compiled in, each poll point
- *     first ends the run with BPFX_E_BUDGET if run->budget is 0 and
- *     otherwise decrements it, then ends the run with BPFX_E_CANCELLED if
- *     *run->cancel is nonzero. Without the flag nothing is counted or polled.
+ *     ends the run with BPFX_E_BUDGET if run->budget is 0 and otherwise
+ *     decrements it; the first poll point of a run, the first after each
+ *     helper call, and at least every BPFX_CANCEL_POLL_INTERVAL-th one then
+ *     end the run with BPFX_E_CANCELLED if *run->cancel is nonzero (like the
+ *     interpreter). run->budget is exact whenever the run is in a helper or
+ *     has returned. Without the flag nothing is counted or polled.
  *   - After every helper/kfunc/callx call the code reads run->stop; nonzero
  *     ends the run with status run->stop_status and r0 = run->stop_r0. The
  *     VM's bpfx_run_stop/bpfx_run_fail set those three fields.
@@ -112,6 +115,7 @@ struct bpfx_jit_run {
 	uint64_t helper_rsp;    /* rsp at the last helper call (for nested entries) */
 	uint64_t frame_low;     /* deepest frame cleared so far by this entry */
 	uint64_t save[5];       /* r1..r5 across the callx lookup */
+	uint64_t budget_rest;   /* budget not yet handed to the running chunk */
 };
 
 struct bpfx_jit_prog;

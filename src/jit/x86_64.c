@@ -371,16 +371,22 @@ static void emit_after_helper(struct jit *j, size_t insn)
 
 /* With polling, r9 holds the budget during the run; the run state holds it
  * while a helper runs (callbacks count on it). */
-static void emit_budget_out(struct jit *j)
+static void emit_budget_out(struct jit *j) /* run->budget = budget_rest + r9 */
 {
-	if (j->poll)
-		emit_mem(j, EF_W, 0x89, AUX3, RUNR, RUN_OFF(budget)); /* mov [r12+budget], r9 */
+	if (!j->poll)
+		return;
+	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(budget_rest)); /* mov r11, [r12+budget_rest] */
+	emit_rr(j, true, 0x01, AUX, AUX3);                       /* add r11, r9 */
+	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(budget));      /* mov [r12+budget], r11 */
 }
 
-static void emit_budget_in(struct jit *j)
+static void emit_budget_in(struct jit *j) /* empty chunk: the next poll refills */
 {
-	if (j->poll)
-		emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(budget)); /* mov r9, [r12+budget] */
+	if (!j->poll)
+		return;
+	emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(budget));      /* mov r9, [r12+budget] */
+	emit_mem(j, EF_W, 0x89, AUX3, RUNR, RUN_OFF(budget_rest)); /* mov [r12+budget_rest], r9 */
+	emit_rr(j, false, 0x31, AUX3, AUX3);                      /* xor r9d, r9d */
 }
 
 static void emit_helper_call(struct jit *j, size_t insn, uint64_t fn)
@@ -731,6 +737,29 @@ static void emit_commons(struct jit *j)
 		}
 		emit_jmp32(j, j->unwind); /* jmp unwind */
 	}
+	if (j->poll) {
+		/* poll_slow (called from a poll point's stub when r9, the
+		 * chunk, ran out): takes up to BPFX_CANCEL_POLL_INTERVAL from
+		 * budget_rest (none left: budget exit), counts this poll, checks
+		 * cancel. Changes r9, r11 and the flags only. */
+		j->poll_slow = (uint32_t)j->len;
+		emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(budget_rest)); /* mov r11, [r12+budget_rest] */
+		emit_rr(j, true, 0x85, AUX, AUX);                         /* test r11, r11 */
+		EMIT2(0x75, 5);                                           /* jnz +5 */
+		emit_jmp32(j, j->common[EX_BUDGET]);                      /* jmp budget_exit */
+		emit_mov_ri(j, false, AUX3, BPFX_CANCEL_POLL_INTERVAL);   /* mov r9d, interval */
+		emit_rr(j, true, 0x39, AUX, AUX3);                        /* cmp r11, r9 */
+		emit_op(j, EF_W, 0x0f40 | CC_B, AUX3, AUX, 0);            /* cmovb r9, r11 */
+		emit_rr(j, true, 0x29, AUX, AUX3);                        /* sub r11, r9 */
+		emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(budget_rest)); /* mov [r12+budget_rest], r11 */
+		emit_alu_ri(j, true, 5, AUX3, 1);                         /* sub r9, 1 */
+		emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel));      /* mov r11, [r12+cancel] */
+		emit_mem(j, 0, 0x83, 7, AUX, 0);                          /* cmp dword [r11], 0 */
+		EMIT1(0);
+		EMIT2(0x75, 1);                                           /* jne +1 */
+		EMIT1(0xc3);                                              /* ret */
+		emit_jmp32(j, j->common[EX_CANCEL]);                      /* jmp cancel_exit */
+	}
 }
 
 /* One pass over the program. Returns true if no offset moved. */
@@ -876,7 +905,15 @@ static bool jit_pass(struct jit *j)
 	j->stub_start = (uint32_t)j->len;
 	for (size_t k = 0; k < j->nstubs; k++) {
 		emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)j->stubs[k].insn); /* mov [r12+insn], i */
-		emit_jmp32(j, j->common[j->stubs[k].kind]);                           /* jmp common */
+		if (j->stubs[k].kind == EX_POLL) {
+			EMIT1(0xe8);                                  /* call poll_slow */
+			emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+			emit_jmp32(j, j->stubs[k].back);              /* jmp back */
+		} else {
+			emit_jmp32(j, j->common[j->stubs[k].kind]);   /* jmp common */
+			EMIT4(0x0f, 0x1f, 0x44, 0x00);                /* nop (5 bytes: stubs are equal-sized) */
+			EMIT1(0x00);
+		}
 	}
 	return same;
 }

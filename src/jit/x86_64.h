@@ -40,7 +40,8 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 
 #define FRAME_BYTES (8 + 8 + BPFX_STACK_SIZE + 32) /* see the file comment */
 #define MAX_INSN_BYTES 256 /* upper bound of the code of one BPF instruction (group) */
-#define STUB_BYTES 14      /* mov dword [r12+insn], imm32; jmp rel32 */
+#define STUB_BYTES 19      /* mov dword [r12+insn], imm32; jmp rel32 (+ nop5), or
+			    * mov; call poll_slow; jmp back */
 #define ENTRY_BYTES 64     /* upper bound of a function prologue */
 #define MAX_PASSES 20
 
@@ -53,7 +54,8 @@ enum {
 /* Run-time failures; each has a common handler, reached through a
  * per-instruction stub that first records the instruction index. */
 enum exit_kind {
-	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT
+	EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT,
+	EX_POLL = EX__COUNT /* not an exit: the budget chunk ran out (returns to `back`) */
 };
 
 /* r12 points RUN_BIAS bytes into the run state, so that every field is
@@ -76,6 +78,7 @@ struct bpfx_jit_prog {
 struct stub {
 	uint32_t insn;
 	uint8_t kind;
+	uint32_t back; /* EX_POLL: where to continue */
 };
 
 struct jit {
@@ -102,7 +105,7 @@ struct jit {
 	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
 	int mem_scale;
 	uint32_t common[EX__COUNT];
-	uint32_t tramp_ret, unwind, zero_frame;
+	uint32_t tramp_ret, unwind, zero_frame, poll_slow;
 	uint32_t stub_start; /* previous pass */
 	struct stub *stubs;
 	size_t nstubs, stub_cap;
@@ -396,11 +399,12 @@ static inline void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_k
 		j->stub_cap = n;
 	}
 	uint32_t target = j->stub_start + (uint32_t)(j->nstubs * STUB_BYTES);
-	j->stubs[j->nstubs++] = (struct stub){(uint32_t)insn, (uint8_t)kind};
+	j->stubs[j->nstubs] = (struct stub){(uint32_t)insn, (uint8_t)kind, 0};
 	if (cc < 0)
 		emit_jmp32(j, target);
 	else
 		emit_jcc32(j, cc, target);
+	j->stubs[j->nstubs++].back = (uint32_t)j->len;
 }
 
 /* Poll point: budget, then cancel. */
@@ -408,12 +412,8 @@ static inline void emit_poll(struct jit *j, size_t insn)
 {
 	if (!j->poll)
 		return;
-	emit_alu_ri(j, true, 5, AUX3, 1);                  /* sub r9, 1 (r9: the budget) */
-	emit_exit_jcc(j, CC_B, insn, EX_BUDGET);          /* jb budget_stub */
-	emit_mem(j, EF_W, 0x8b, AUX, RUNR, RUN_OFF(cancel)); /* mov r11, [r12+cancel] */
-	emit_mem(j, 0, 0x83, 7, AUX, 0);                  /* cmp dword [r11], 0 */
-	EMIT1(0);
-	emit_exit_jcc(j, CC_NE, insn, EX_CANCEL);         /* jne cancel_stub */
+	emit_alu_ri(j, true, 5, AUX3, 1);                  /* sub r9, 1 (r9: the chunk) */
+	emit_exit_jcc(j, CC_B, insn, EX_POLL);            /* jb poll_stub (calls poll_slow) */
 }
 
 /* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
