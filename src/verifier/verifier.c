@@ -144,6 +144,25 @@ static struct vframe *frame_dup(struct venv *e, const struct vframe *src)
 	return f;
 }
 
+/* A slot holds a whole spilled register when its 8 bytes are ST_SPILL. A
+ * number stored narrowly can also be spilled in part: then only some bytes
+ * are ST_SPILL (their value is the spilled register's bytes there) and the
+ * others were never written (ST_INVALID). */
+static bool slot_full(const uint8_t *stype, int s)
+{
+	for (int b = 0; b < 8; b++)
+		if (stype[s * 8 + b] != ST_SPILL)
+			return false;
+	return true;
+}
+static bool slot_any_spill(const uint8_t *stype, int s)
+{
+	for (int b = 0; b < 8; b++)
+		if (stype[s * 8 + b] == ST_SPILL)
+			return true;
+	return false;
+}
+
 /* Makes room for the spilled register of slot k (and every slot above). */
 static int ensure_spill(struct venv *e, struct vframe *f, int k)
 {
@@ -278,7 +297,7 @@ static void dump_slot(struct venv *e, struct vsb *sb, const struct vstate *st, u
 	for (int b = 0; b < 8; b++)
 		bytes[b] = "-ms"[f->stype[slot * 8 + b]];
 	bytes[8] = 0;
-	if (f->stype[slot * 8] == ST_SPILL) {
+	if (slot_full(f->stype, slot)) {
 		fmt_reg(e, VSPILL(f, slot), buf, sizeof(buf));
 		bpfx_vsb_printf(sb, "frame %u stack[%d..%d) = spilled %s\n", frame, slot * 8 - 512, slot * 8 - 504, buf);
 	} else {
@@ -896,14 +915,17 @@ static int do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, 
 
 /* ---- memory ---- */
 
-/* Spills overlapping stack bytes [lo, hi) of frame f stop being spills. */
+/* Spills overlapping stack bytes [lo, hi) of frame f stop being spills (a
+ * partly spilled number's bytes become plain data). */
 static void stack_clobber(struct venv *e, struct vframe *f, int64_t lo, int64_t hi)
 {
 	for (int64_t s = (lo + BPFX_STACK_SIZE) / 8; s <= (hi - 1 + BPFX_STACK_SIZE) / 8 && s < VSLOTS; s++) {
-		if (s < 0 || f->stype[s * 8] != ST_SPILL)
+		if (s < 0 || !slot_any_spill(f->stype, (int)s))
 			continue;
 		uint8_t t = (VSPILL(f, s)->type == VT_SCALAR || !e->unpriv) ? ST_MISC : ST_INVALID;
-		memset(&f->stype[s * 8], t, 8);
+		for (int b = 0; b < 8; b++)
+			if (f->stype[s * 8 + b] == ST_SPILL)
+				f->stype[s * 8 + b] = t;
 	}
 }
 
@@ -916,17 +938,22 @@ static int stack_narrow_store(struct venv *e, struct vframe *f, int64_t a, int s
 {
 	int64_t s0 = a / 8 * 8;
 	unsigned pos = (unsigned)(a - s0);
-	bool spill = f->stype[s0] == ST_SPILL;
+	/* the slot's other bytes: a spilled number (whole or in part: its
+	 * register describes them), or data / unwritten bytes (unknown) */
+	bool spill = slot_any_spill(f->stype, (int)(s0 / 8));
 	bool ok = !spill || VSPILL(f, s0 / 8)->type == VT_SCALAR;
-	for (int64_t b = s0; ok && !spill && b < s0 + 8; b++)
-		if ((b < a || b >= a + size) && f->stype[b] != ST_MISC)
-			ok = false;
 	if (!ok) {
 		stack_clobber(e, f, a - BPFX_STACK_SIZE, a - BPFX_STACK_SIZE + size);
 		memset(&f->stype[a], ST_MISC, (size_t)size);
 		return 0;
 	}
 	struct bpfx_scalar old = spill ? VSPILL(f, s0 / 8)->s : bpfx_scalar_unknown();
+	uint64_t known = 0; /* bits of the spilled bytes; the rest are unknown */
+	for (int b = 0; b < 8; b++)
+		if (f->stype[s0 + b] == ST_SPILL)
+			known |= 0xffull << (8 * b);
+	old.t.value &= known;
+	old.t.mask |= ~known;
 	struct bpfx_scalar v = val->s;
 	bpfx_scalar_trunc(&v, (unsigned)size);
 	uint64_t fmask = (size == 8 ? ~0ull : (1ull << (8 * size)) - 1) << (8 * pos);
@@ -942,7 +969,11 @@ static int stack_narrow_store(struct venv *e, struct vframe *f, int64_t a, int s
 		return err;
 	struct vreg *r = VSPILL(f, s0 / 8);
 	set_scalar(r, n);
-	memset(&f->stype[s0], ST_SPILL, 8);
+	/* data bytes join the spill (their bits are unknown in it), unwritten
+	 * bytes stay unwritten */
+	for (int64_t b = s0; b < s0 + 8; b++)
+		if (f->stype[b] == ST_MISC || (b >= a && b < a + size))
+			f->stype[b] = ST_SPILL;
 	return 0;
 }
 
@@ -1001,12 +1032,14 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 			memset(&f->stype[a], ST_MISC, (size_t)size);
 		return 0;
 	}
-	if (cst && size == 8 && (lo % 8) == 0 && f->stype[a] == ST_SPILL) {
+	if (cst && size == 8 && (lo % 8) == 0 && slot_full(f->stype, (int)(a / 8))) {
 		*out = *VSPILL(f, a / 8);
 		return 0;
 	}
-	if (cst && size < 8 && (lo % size) == 0 && f->stype[a / 8 * 8] == ST_SPILL &&
-	    VSPILL(f, a / 8)->type == VT_SCALAR) {
+	bool spilled = cst && size < 8 && (lo % size) == 0;
+	for (int64_t b = a; spilled && b < a + size; b++)
+		spilled = f->stype[b] == ST_SPILL;
+	if (spilled && VSPILL(f, a / 8)->type == VT_SCALAR) {
 		/* part of a spilled number: its bytes, shifted down */
 		struct bpfx_scalar v = VSPILL(f, a / 8)->s;
 		unsigned pos = (unsigned)(a % 8);
@@ -1989,8 +2022,22 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 				return false;
 		for (int s = 0; s < VSLOTS; s++) {
 			const uint8_t *to = &fo->stype[s * 8], *tc = &fc->stype[s * 8];
-			if (to[0] == ST_SPILL) {
-				if (tc[0] != ST_SPILL || !reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
+			if (slot_full(fo->stype, s)) {
+				if (!slot_full(fc->stype, s) || !reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
+					return false;
+				continue;
+			}
+			if (slot_any_spill(fo->stype, s)) {
+				/* a number spilled in part: the current slot must have
+				 * those bytes spilled too, with a value it covers */
+				for (int b = 0; b < 8; b++) {
+					if (to[b] == ST_SPILL && tc[b] != ST_SPILL)
+						return false;
+					if (to[b] == ST_MISC && (tc[b] == ST_INVALID ||
+								 (tc[b] == ST_SPILL && VSPILL(fc, s)->type != VT_SCALAR)))
+						return false;
+				}
+				if (!reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
 					return false;
 				continue;
 			}
@@ -2094,14 +2141,18 @@ static bool widen_state(struct vstate *st, const struct vstate *o)
 		for (int sl = 0; sl < VSLOTS; sl++) {
 			uint8_t *tc = &fc->stype[sl * 8];
 			const uint8_t *to = &fo->stype[sl * 8];
-			if (tc[0] == ST_SPILL && to[0] == ST_SPILL) {
+			if (slot_full(tc - sl * 8, sl) && slot_full(to - sl * 8, sl)) {
 				widen_reg(VSPILL(fc, sl), VSPILL(fo, sl));
 				if (VSPILL(fc, sl)->type == VT_UNINIT)
 					memset(tc, ST_INVALID, 8);
 				continue;
 			}
-			if (tc[0] == ST_SPILL) /* data in the stored state: a number at best */
-				memset(tc, VSPILL(fc, sl)->type == VT_SCALAR ? ST_MISC : ST_INVALID, 8);
+			if (slot_any_spill(tc - sl * 8, sl)) { /* data in the stored state: a number at best */
+				uint8_t t = VSPILL(fc, sl)->type == VT_SCALAR ? ST_MISC : ST_INVALID;
+				for (int b = 0; b < 8; b++)
+					if (tc[b] == ST_SPILL)
+						tc[b] = t;
+			}
 			for (int b = 0; b < 8; b++) {
 				uint8_t ob = to[b] == ST_SPILL ? (VSPILL(fo, sl)->type == VT_SCALAR ? ST_MISC : ST_INVALID) : to[b];
 				if (ob == ST_INVALID)
