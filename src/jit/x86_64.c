@@ -597,9 +597,9 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_JA:
 	case BPFX_OP_JA32: {
 		size_t t = i + 1 + (int64_t)(op == BPFX_OP_JA ? x->off : x->imm);
-		if (t <= i)
-			emit_poll(j, i);
-		if (t != i + 1)
+		if (t <= i && j->poll)
+			emit_poll_jump(j, i, t);
+		else if (t != i + 1)
 			emit_jmp(j, j->addrs[t]); /* jmp target */
 		break;
 	}

@@ -416,13 +416,23 @@ static inline void emit_poll(struct jit *j, size_t insn)
 	emit_exit_jcc(j, CC_B, insn, EX_POLL);            /* jb poll_stub (calls poll_slow) */
 }
 
+/* Polling jump to BPF instruction `target` (a back edge): the chunk's
+ * decrement, then straight to the target unless it ran out. */
+static inline void emit_poll_jump(struct jit *j, size_t insn, size_t target)
+{
+	emit_alu_ri(j, true, 5, AUX3, 1);          /* sub r9, 1 */
+	emit_jcc(j, CC_AE, j->addrs[target]);      /* jae target */
+	emit_exit_jcc(j, -1, insn, EX_POLL);       /* jmp poll_stub (then to target) */
+	if (j->nstubs)
+		j->stubs[j->nstubs - 1].back = j->addrs[target];
+}
+
 /* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
 static inline void emit_branch(struct jit *j, size_t insn, int cc, size_t target)
 {
 	if (j->poll && target <= insn) {
 		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
-		emit_poll(j, insn);
-		emit_jmp(j, j->addrs[target]);          /* jmp target */
+		emit_poll_jump(j, insn, target);
 		patch8(j, skip);
 		return;
 	}
