@@ -56,8 +56,11 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 	bool test;
 	int cc = jcc_of(op, &test);
 	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
-	 * (not when polling: the back edge would be counted at another insn) */
-	bool three = cc >= 0 && !j->poll && i + 2 < j->count && !j->is_target[i + 2] &&
+	 * (when polling, L must be before i or after i + 2: then both ways are
+	 * back edges or neither is) */
+	int64_t l3 = (int64_t)i + 1 + x->off;
+	bool three = cc >= 0 && (!j->poll || l3 <= (int64_t)i || l3 > (int64_t)i + 2) &&
+		     i + 2 < j->count && !j->is_target[i + 2] &&
 		     (j->ops[i + 2] == BPFX_OP_JA || j->ops[i + 2] == BPFX_OP_JA32) && is_mov(op2) &&
 		     i + 1 + (int64_t)x->off ==
 			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
@@ -82,7 +85,23 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
 		if (x->off == 1)
 			return 2;
-		emit_jmp(j, j->addrs[i + 1 + (int64_t)x->off]);       /* jmp L */
+		size_t l = (size_t)l3;
+		if (j->poll && l <= i) {
+			/* One poll either way; it belongs to insn i if the
+			 * condition held, else to the goto at i + 2. */
+			emit_op(j, EF_BRM, 0x0f90 | cc, 0, AUX2, 0);      /* setcc r10b */
+			emit_alu_ri(j, true, 5, AUX3, 1);                 /* sub r9, 1 */
+			emit_jcc(j, CC_AE, j->addrs[l]);                  /* jae L */
+			emit_op(j, EF_BRM, 0x84, AUX2, AUX2, 0);          /* test r10b, r10b */
+			emit_exit_jcc(j, CC_NE, i, EX_POLL);              /* jnz poll_stub(i) */
+			if (j->nstubs)
+				j->stubs[j->nstubs - 1].back = j->addrs[l];
+			emit_exit_jcc(j, -1, i + 2, EX_POLL);             /* jmp poll_stub(i + 2) */
+			if (j->nstubs)
+				j->stubs[j->nstubs - 1].back = j->addrs[l];
+			return 3;
+		}
+		emit_jmp(j, j->addrs[l]);                             /* jmp L */
 		return 3;
 	}
 	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {

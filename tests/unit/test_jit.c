@@ -1498,6 +1498,42 @@ static void test_blind(void)
 		prog_free(&bl[b]);
 }
 
+/* The select pattern whose both ways are back edges, with polling: every
+ * budget from 0 up runs out at the same instruction as the reference (the
+ * conditional jump or the goto after the mov). */
+static void test_poll_select(void)
+{
+	struct bpfx_insn p[] = {
+		MOV64_IMM(0, 0), MOV64_IMM(1, 0),
+		ALU64_IMM(0x00, 1, 1),      /* 2: r1 += 1 */
+		JMP_IMM(0x20, 1, 60, 5),    /* 3: if r1 > 60 goto exit */
+		MOV64_REG(2, 1),
+		ALU64_IMM(0x50, 2, 1),      /* 5: r2 &= 1 */
+		JMP_IMM(0x10, 2, 0, -5),    /* 6: if r2 == 0 goto 2 */
+		MOV64_REG(0, 1),            /* 7: r0 = r1 */
+		JA(-7),                     /* 8: goto 2 */
+		EXIT(),
+	};
+	struct bpfx_jit_env env = {.flags = BPFX_JIT_POLL};
+	struct prog pr;
+	CHECK(prog_load(&pr, p, 10, &env) == 0);
+	uint8_t mem[8] = {0};
+	int at6 = 0, at8 = 0;
+	for (uint64_t b = 0; b <= 64; b++) {
+		struct bpfx_jit_run run;
+		run_init(&run, b);
+		bpfx_jit_enter(pr.jit, mem, sizeof(mem), &run);
+		at6 += run.status == BPFX_E_BUDGET && run.insn == 6;
+		at8 += run.status == BPFX_E_BUDGET && run.insn == 8;
+		CHECK(diff_run(&pr, mem, sizeof(mem), b, NULL));
+	}
+	CHECK(at6 > 0 && at8 > 0);
+	uint64_t r0 = 0;
+	CHECK(diff_run(&pr, mem, sizeof(mem), ~0ull, &r0));
+	CHECK_EQ_U64(r0, 59); /* the last odd r1 before the exit at 61 */
+	prog_free(&pr);
+}
+
 /* Zero-extensions of a register already zero-extended emit no code (and
  * the same instructions after a 64-bit load still do). */
 static void test_zext(void)
@@ -1692,6 +1728,7 @@ int main(void)
 	test_packet();
 	test_blind();
 	test_zext();
+	test_poll_select();
 	test_threads();
 	test_layout();
 	test_misc_rows();
