@@ -141,7 +141,7 @@ static void gen(struct bpfx_insn *p, int *n, int body)
 		if (pick(2))
 			p[i++] = INSN(0x63 | sizes[szi], 10, s, (int16_t)(-8 * (1 + pick(8)) + pick(8)), 0);
 		else
-			p[i++] = INSN(0x61 | sizes[szi], d, 10, (int16_t)(-8 * (1 + pick(8))), 0);
+			p[i++] = INSN(0x61 | sizes[szi], d, 10, (int16_t)(-8 * (1 + pick(8)) + (pick(2) ? pick(8) : 0)), 0);
 		break;
 	case 9: /* stack access at a masked variable offset */
 		p[i++] = INSN(0xbf, 5, s, 0, 0);
