@@ -99,7 +99,7 @@ static void roundtrip_random(void)
 {
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	int programs_ok = 0;
-	for (int p = 0; p < 400; p++) {
+	for (int p = 0, np = (int)check_scale(400); p < np; p++) {
 		struct bpfx_insn prog[64];
 		size_t count = 1 + p % 64;
 		for (size_t i = 0; i < count; i++) {

@@ -85,7 +85,7 @@ int main(void)
 	CHECK(bpfx_vm_register_helper(vm, 1, "h", helper, NULL) == 0);
 	CHECK(bpfx_vm_register_kfunc(vm, 1, "h", helper, NULL) == 0);
 	long loaded = 0, counts[32] = {0}, bad = 0;
-	for (int it = 0; it < 20000; it++) {
+	for (long it = 0, iters = check_scale(20000); it < iters; it++) {
 		struct bpfx_insn p[32];
 		int n = 2 + (int)(rnd() % 24);
 		gen(p, n);
