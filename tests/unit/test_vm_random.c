@@ -84,8 +84,8 @@ int main(void)
 	CHECK(bpfx_vm_create(NULL, &vm) == 0);
 	CHECK(bpfx_vm_register_helper(vm, 1, "h", helper, NULL) == 0);
 	CHECK(bpfx_vm_register_kfunc(vm, 1, "h", helper, NULL) == 0);
-	long loaded = 0, counts[32] = {0}, bad = 0;
-	for (long it = 0, iters = check_scale(20000); it < iters; it++) {
+	long loaded = 0, counts[32] = {0}, bad = 0, iters = check_scale(20000);
+	for (long it = 0; it < iters; it++) {
 		struct bpfx_insn p[32];
 		int n = 2 + (int)(rnd() % 24);
 		gen(p, n);
@@ -108,9 +108,9 @@ int main(void)
 		bpfx_prog_destroy(prog);
 	}
 	CHECK(bad == 0);
-	CHECK(loaded > 10000);
-	CHECK(counts[0] > 1000);                   /* plenty of clean exits */
-	CHECK(counts[-BPFX_E_MEM_FAULT] > 1000);   /* and of caught faults */
+	CHECK(loaded > iters / 2);
+	CHECK(counts[0] > iters / 20);                 /* plenty of clean exits */
+	CHECK(counts[-BPFX_E_MEM_FAULT] > iters / 20); /* and of caught faults */
 	printf("%ld programs: %ld ok, %ld faults, %ld budget, %ld call depth, %ld callx, %ld gotox, %ld helper fail\n",
 	       loaded, counts[0], counts[-BPFX_E_MEM_FAULT], counts[-BPFX_E_BUDGET], counts[-BPFX_E_CALL_DEPTH],
 	       counts[-BPFX_E_NO_HELPER], counts[-BPFX_E_BAD_INSN], counts[-BPFX_E_HELPER_FAIL]);
