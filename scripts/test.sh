@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it:
 #   1. release build with -Werror, all ctest tests (gcc);
-#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (clang-19);
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (clang-19, -O2;
+#      randomized tests at 1/50 scale: BPFX_TEST_QUICK);
 #   3. the interpreter built with plain-switch dispatch, its tests again;
 #   4. the unit tests under valgrind memcheck;
 #   5. a short libFuzzer smoke run of every fuzz target.
@@ -55,8 +56,8 @@ if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
 fi
 
 if [ $quick = 0 ]; then
-  if build build-san -DCMAKE_C_COMPILER=clang-19 -DBPFX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DBPFX_BENCH=OFF; then
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest "asan+ubsan (clang-19)" build-san -LE nosan
+  if build build-san -DCMAKE_C_COMPILER=clang-19 -DBPFX_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFX_BENCH=OFF; then
+    BPFX_TEST_QUICK=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest "asan+ubsan (clang-19)" build-san -LE nosan
   fi
   if build build-switch -DBPFX_INTERP_SWITCH=ON -DBPFX_BENCH=OFF; then
     run_ctest "switch dispatch" build-switch -L engine
