@@ -53,6 +53,10 @@ struct venv {
 	const struct bpfx_map_desc *maps;
 	size_t nmaps;
 	bool unpriv;
+	/* the code has a backward jump: narrow stack stores keep their values
+	 * (loop counters); without pruning by precision this costs states, so
+	 * loop-free code keeps them as plain data */
+	bool has_loops;
 	uint64_t max_insns;
 	enum bpfx_verify_log log_level;
 	struct bpfx_diag diag;
@@ -672,8 +676,11 @@ static int structure(struct venv *e)
 			continue;
 		int fmt = fmt_of(e, i);
 		int64_t t = jump_target(e, i);
-		if (t >= 0)
+		if (t >= 0) {
 			e->prune[t] = (t <= (int64_t)i || e->prune[t] == PRUNE_LOOP) ? PRUNE_LOOP : PRUNE_JOIN;
+			if (t <= (int64_t)i)
+				e->has_loops = true;
+		}
 		if ((fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X || fmt == BPFX_FMT_MAY_GOTO ||
 		     fmt == BPFX_FMT_CALL_LOCAL) &&
 		    i + 1 < n && !e->prune[i + 1])
@@ -1025,7 +1032,7 @@ static int stack_access(struct venv *e, struct vstate *st, unsigned pr, const st
 			memset(&f->stype[a], ST_SPILL, 8);
 			return 0;
 		}
-		if (cst && size < 8 && (lo % size) == 0 && val && val->type == VT_SCALAR)
+		if (cst && size < 8 && (lo % size) == 0 && val && val->type == VT_SCALAR && e->has_loops && bpfx_scalar_is_const(&val->s))
 			return stack_narrow_store(e, f, a, size, val);
 		stack_clobber(e, f, lo, hi + size);
 		if (cst)
