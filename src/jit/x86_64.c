@@ -823,6 +823,50 @@ static void plan_saves(struct jit *j, bool gotox)
 		memset(j->saves, 0xf | FN_R10, n);
 }
 
+/* Emits the instruction or pattern at i; returns how many slots it took. */
+static size_t emit_group(struct jit *j, size_t i)
+{
+	size_t n = bpfx_x86_folded_mem(j, i);
+	if (!n)
+		n = bpfx_x86_pair(j, i);
+	if (!n) {
+		bpfx_x86_insn(j, i, (enum bpfx_op)j->ops[i]);
+		n = 1;
+	}
+	return n;
+}
+
+/* Does a jump in slots [i, i + n) go backward? */
+static bool back_jump(const struct jit *j, size_t i, size_t n)
+{
+	for (size_t k = i; k < i + n; k++) {
+		if (j->ops[k] < 0)
+			continue;
+		const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[k]];
+		int64_t rel = o->off == BPFX_USE_JMP ? j->insns[k].off : o->imm == BPFX_USE_JMP ? j->insns[k].imm : 0;
+		if (rel < 0 && j->ops[k] != BPFX_OP_GOTOX)
+			return true;
+	}
+	return false;
+}
+
+/* One nop of n = 1..8 bytes */
+static void emit_nop(struct jit *j, size_t n)
+{
+	static const uint8_t nops[8][8] = {
+		{0x90},
+		{0x66, 0x90},
+		{0x0f, 0x1f, 0x00},
+		{0x0f, 0x1f, 0x40, 0x00},
+		{0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+		{0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+		{0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+	};
+	for (size_t k = 0; k < n; k++)
+		EMIT1(nops[n - 1][k]);
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -864,36 +908,42 @@ static bool jit_pass(struct jit *j)
 		}
 		if (j->is_entry[i] || !j->is_target || j->is_target[i])
 			j->zx = 0; /* reached from elsewhere: nothing known */
-		if (j->addrs[i] != (uint32_t)j->len)
-			same = false;
+		uint32_t prev = j->addrs[i]; /* (previous pass) */
+		bool moved = prev != (uint32_t)j->len;
 		j->addrs[i] = (uint32_t)j->len;
-		if (j->ops[i] < 0)
+		if (j->ops[i] < 0) {
+			same = same && !moved;
 			continue; /* second slot of an lddw: no code */
-		size_t start = j->len, folded = bpfx_x86_folded_mem(j, i);
+		}
+		size_t start = j->len, nstubs = j->nstubs, folded = emit_group(j, i);
+		if (back_jump(j, i, folded) && j->len - start <= 32 &&
+		    ((start >> 5) != ((j->len - 1) >> 5) || (j->len & 31) == 0)) {
+			/* A loop's closing jump that crosses or ends at a 32-byte
+			 * boundary runs much slower on many Intel cores (the JCC
+			 * erratum fix): start the group at the boundary instead. */
+			j->len = start;
+			j->nstubs = nstubs;
+			while (j->len & 31) {
+				size_t n = 32 - (j->len & 31);
+				emit_nop(j, n > 8 ? 8 : n);
+			}
+			moved = prev != (uint32_t)j->len;
+			j->addrs[i] = (uint32_t)j->len;
+			start = j->len;
+			folded = emit_group(j, i);
+		}
+		if (moved)
+			same = false;
 		uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
 		bool cond = fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X; /* (a group's writes may not happen) */
-		if (folded) {
-			for (size_t k = 1; k < folded; k++) {
-				if (j->addrs[i + k] != (uint32_t)j->len)
-					same = false;
-				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
-			}
-			for (size_t k = 0; k < folded; k++)
-				bpfx_x86_zext_update(j, i + k, cond);
-			i += folded - 1;
-		} else if ((folded = bpfx_x86_pair(j, i)) != 0) {
-			for (size_t k = 1; k < folded; k++) {
-				if (j->addrs[i + k] != (uint32_t)j->len)
-					same = false;
-				j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
-			}
-			for (size_t k = 0; k < folded; k++)
-				bpfx_x86_zext_update(j, i + k, cond);
-			i += folded - 1;
-		} else {
-			bpfx_x86_insn(j, i, (enum bpfx_op)j->ops[i]);
-			bpfx_x86_zext_update(j, i, false);
+		for (size_t k = 1; k < folded; k++) {
+			if (j->addrs[i + k] != (uint32_t)j->len)
+				same = false;
+			j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
 		}
+		for (size_t k = 0; k < folded; k++)
+			bpfx_x86_zext_update(j, i + k, folded > 1 && cond);
+		i += folded - 1;
 		if (j->len - start > MAX_INSN_BYTES)
 			j->range_err = true;
 	}
