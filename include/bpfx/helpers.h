@@ -27,10 +27,12 @@
  * trace_printk writes its line to the VM's log callback (level INFO,
  * prefixed "trace_printk: ").
  *
- * tail_call (12): the VM cannot yet replace the running program, so a
- * tail call to an empty slot or out-of-range index returns -ENOENT (the
- * program goes on, as in Linux), and one to a populated slot ends the run
- * with BPFX_E_UNSUPPORTED.
+ * tail_call (12): a populated slot of the prog array becomes the running
+ * program through bpfx_run_tail_call (see vm.h: same ctx, fresh stack,
+ * at most BPFX_MAX_TAIL_CALLS per run, main frame only); an empty slot or
+ * out-of-range index returns -ENOENT, and a refused tail call (limit
+ * reached: -E2BIG; nested frame, other VM, unverified target on an
+ * interp/jit run: -EINVAL) lets the program go on, as in Linux.
  */
 #ifndef BPFX_HELPERS_H
 #define BPFX_HELPERS_H

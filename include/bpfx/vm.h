@@ -250,6 +250,28 @@ BPFX_API int bpfx_run_check_mem(const bpfx_run *run, const void *ptr, size_t len
 BPFX_API int bpfx_run_stopped(const bpfx_run *run);
 
 /*
+ * Tail call (what the tail_call helper does): ends the running program when
+ * the helper returns, and the run then starts `target` from its first
+ * instruction with r1 = ctx, r2 = ctx_len and a fresh (zeroed) stack, under
+ * the same bpfx_prog_run: budget, cancel flag, may_goto count, regions and
+ * user pointer carry over (the cancel flag is also polled at each tail
+ * call); the result (r0, status, insn) is the last program's. Engines: a checked run stays checked; an interp or jit run
+ * needs a trusted or verified target (else BPFX_E_UNVERIFIED); an auto run
+ * picks for each program what auto picks (jit/interp if trusted or verified,
+ * checked otherwise), so unverified code never runs unchecked.
+ * Returns 0 (the tail call will happen), or an error and the program goes
+ * on (nothing is logged but the reason): BPFX_E_RANGE after
+ * BPFX_MAX_TAIL_CALLS tail calls in this run (the 34th fails, as in Linux),
+ * BPFX_E_INVAL if target is NULL or belongs to another VM, or if the caller
+ * is not the program's main frame (inside a bpf-to-bpf call or a callback:
+ * bpfx refuses rather than unwinding frames), BPFX_E_UNVERIFIED (see
+ * above); if the run has already ended, its status (BPFX_E_INVAL if it
+ * was stopped without an error).
+ */
+#define BPFX_MAX_TAIL_CALLS 33u
+BPFX_API int bpfx_run_tail_call(bpfx_run *run, const bpfx_prog *target);
+
+/*
  * Calls a callback of the running program (bpf_loop, for_each_map_elem...):
  * `code_addr` is a code address the program produced with lddw src 4, that
  * is the host address of the target instruction inside the program's own

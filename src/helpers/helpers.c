@@ -61,6 +61,11 @@ static void end_run(bpfx_run *run, int code)
 	run->stop = 1;
 	if (!run->status)
 		run->status = code;
+	if (run->jit) { /* JIT code reads its own copy after each helper */
+		run->jr.stop = 1;
+		run->jr.stop_status = run->status;
+		run->jr.stop_r0 = 0;
+	}
 }
 
 /* Checked runs: [p, p+len) must lie in one region of the run. */
@@ -277,13 +282,13 @@ static uint64_t h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 		return 0;
 	if (m->type != BPFX_MAP_TYPE_PROG_ARRAY)
 		return NEG(L_EINVAL);
-	if (r3 > UINT32_MAX || !bpfx_map_get_prog(m, (uint32_t)r3))
+	/* Out of range or empty: -ENOENT and the program goes on (as in Linux). */
+	const bpfx_prog *target = r3 > UINT32_MAX ? NULL : bpfx_map_get_prog(m, (uint32_t)r3);
+	if (!target)
 		return NEG(L_ENOENT);
-	bpfx_fail(run->diag, BPFX_E_UNSUPPORTED,
-		  "%s: tail_call to slot %llu of '%s': tail calls are not supported by the VM yet", pname(run),
-		  (unsigned long long)r3, m->name ? m->name : "(unnamed map)");
-	end_run(run, BPFX_E_UNSUPPORTED);
-	return 0;
+	/* Refused (limit of 33 reached, nested frame, engine): an error and the
+	 * program goes on; accepted: the program ends when this returns. */
+	return errno_of(bpfx_run_tail_call(run, target));
 }
 
 /* ----------------------------------------------------- environment --- */
@@ -686,7 +691,8 @@ static const struct std_helper std_helpers[] = {
 	 {R(INTEGER), {A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), A(ANYTHING), A(ANYTHING)}, 0}, false},
 	{7, "get_prandom_u32", h_prandom, {R(INTEGER), {0}, 0}, true},
 	{8, "get_smp_processor_id", h_cpu, {R(INTEGER), {0}, 0}, true},
-	{12, "tail_call", h_tail_call, {R(INTEGER), {A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING)}, 0}, false},
+	{12, "tail_call", h_tail_call, {R(INTEGER), {A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING)}, BPFX_PROTO_MAY_STOP},
+	 false},
 	{14, "get_current_pid_tgid", h_pid_tgid, {R(INTEGER), {0}, 0}, true},
 	{15, "get_current_uid_gid", h_uid_gid, {R(INTEGER), {0}, 0}, true},
 	{16, "get_current_comm", h_comm, {R(INTEGER), {A(PTR_TO_UNINIT_MEM), A(CONST_SIZE)}, 0}, true},

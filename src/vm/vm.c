@@ -757,9 +757,23 @@ static void jit_report(struct bpfx_run *run, int err)
 	bpfx_run_error(run, pc, err, "%s", msg);
 }
 
+/*
+ * What one bpfx_prog_run carries from a program to the next across tail
+ * calls: the engine asked for, the tail calls made, the budget events
+ * counted, the may_goto fall-throughs left; `next` is the target of the tail
+ * call the last program made (NULL: the run is over).
+ */
+struct tail_carry {
+	enum bpfx_engine engine;
+	uint32_t tail_count;
+	uint64_t used;
+	uint64_t may_goto_left;
+	const bpfx_prog *next;
+};
+
 /* A run on JIT code `jp` (poll: the BPFX_JIT_POLL variant). */
 static int jit_run(const bpfx_prog *prog, const struct bpfx_jit_prog *jp, int poll, const struct bpfx_run_opts *o,
-		   struct bpfx_run_result *res)
+		   struct tail_carry *tc, struct bpfx_run_result *res)
 {
 	static const int no_cancel = 0;
 	struct bpfx_run run = {
@@ -770,17 +784,20 @@ static int jit_run(const bpfx_prog *prog, const struct bpfx_jit_prog *jp, int po
 		.max_depth = prog->vm->max_depth,
 		.budget = o->budget,
 		.cancel = o->cancel,
-		.may_goto_left = BPFX_MAY_GOTO_COUNT,
+		.may_goto_left = tc->may_goto_left,
 		.packet = o->packet ? o->packet : o->ctx,
 		.packet_len = o->packet ? o->packet_len : o->ctx_len,
 		.jit = jp,
+		.engine = tc->engine,
+		.tail_count = tc->tail_count,
 	};
-	uint64_t budget = poll && o->budget ? o->budget : UINT64_MAX;
+	/* The budget left after the programs before this one (tail calls). */
+	uint64_t budget = poll && o->budget ? o->budget - tc->used : UINT64_MAX;
 	run.jr.budget = budget;
 	run.jr.cancel = o->cancel ? o->cancel : &no_cancel;
 	run.jr.pkt = run.packet;
 	run.jr.pkt_len = run.packet_len;
-	run.jr.may_goto = BPFX_MAY_GOTO_COUNT;
+	run.jr.may_goto = tc->may_goto_left;
 	run.jr.helper_run = &run;
 	uint64_t r0 = bpfx_jit_enter(jp, o->ctx, o->ctx_len, &run.jr);
 	int err = run.jr.status;
@@ -793,8 +810,54 @@ static int jit_run(const bpfx_prog *prog, const struct bpfx_jit_prog *jp, int po
 	if (err)
 		res->insn = run.insn;
 	/* Counted only by the polling variant: plain JIT code counts nothing. */
-	res->budget_used = poll ? budget - run.jr.budget : 0;
+	if (poll)
+		tc->used += budget - run.jr.budget;
+	res->budget_used = poll ? tc->used : 0;
+	tc->may_goto_left = run.jr.may_goto;
+	tc->tail_count = run.tail_count;
+	tc->next = err ? NULL : run.tail_target;
 	return err;
+}
+
+/* How `prog` runs under `engine`: *checked, *jit; or an error (logged). */
+static int pick_engine(const bpfx_prog *prog, enum bpfx_engine engine, int *checked, int *jit)
+{
+	const struct bpfx_diag *d = &prog->vm->diag;
+	int trusted = (prog->flags & BPFX_LOAD_TRUSTED) || bpfx_prog_is_verified(prog);
+	*jit = 0;
+	switch (engine) {
+	case BPFX_ENGINE_AUTO:
+		*checked = !trusted;
+		*jit = trusted && BPFX_HAVE_JIT;
+		return 0;
+	case BPFX_ENGINE_INTERP:
+		if (!trusted)
+			return bpfx_fail(d, BPFX_E_UNVERIFIED,
+					 "%s: the interp engine runs only verified code or code "
+					 "loaded with BPFX_LOAD_TRUSTED; use the checked engine "
+					 "(or auto)",
+					 prog_name(prog));
+		*checked = 0;
+		return 0;
+	case BPFX_ENGINE_CHECKED:
+		*checked = 1;
+		return 0;
+	case BPFX_ENGINE_JIT:
+		if (!BPFX_HAVE_JIT)
+			return bpfx_fail(d, BPFX_E_UNSUPPORTED, "%s: the jit engine is not available on this platform",
+					 prog_name(prog));
+		if (!trusted)
+			return bpfx_fail(d, BPFX_E_UNVERIFIED,
+					 "%s: the jit engine runs only verified code or code "
+					 "loaded with BPFX_LOAD_TRUSTED; use the checked engine "
+					 "(or auto)",
+					 prog_name(prog));
+		*checked = 0;
+		*jit = 1;
+		return 0;
+	default:
+		return bpfx_fail(d, BPFX_E_INVAL, "bpfx_run_opts.engine %d is unknown", (int)engine);
+	}
 }
 
 int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struct bpfx_run_result *res)
@@ -822,50 +885,10 @@ int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struc
 		return res->status = bpfx_fail(d, BPFX_E_INVAL,
 					       "bpfx_run_opts: packet_len is %zu but packet is NULL", o.packet_len);
 
-	int trusted = (prog->flags & BPFX_LOAD_TRUSTED) || bpfx_prog_is_verified(prog);
-	int checked, jit = 0;
-	switch (o.engine) {
-	case BPFX_ENGINE_AUTO:
-		checked = !trusted;
-		jit = trusted && BPFX_HAVE_JIT;
-		break;
-	case BPFX_ENGINE_INTERP:
-		if (!trusted)
-			return res->status = bpfx_fail(d, BPFX_E_UNVERIFIED,
-						       "%s: the interp engine runs only verified code or code "
-						       "loaded with BPFX_LOAD_TRUSTED; use the checked engine "
-						       "(or auto)",
-						       prog_name(prog));
-		checked = 0;
-		break;
-	case BPFX_ENGINE_CHECKED:
-		checked = 1;
-		break;
-	case BPFX_ENGINE_JIT:
-		if (!BPFX_HAVE_JIT)
-			return res->status = bpfx_fail(d, BPFX_E_UNSUPPORTED,
-						       "%s: the jit engine is not available on this platform",
-						       prog_name(prog));
-		if (!trusted)
-			return res->status = bpfx_fail(d, BPFX_E_UNVERIFIED,
-						       "%s: the jit engine runs only verified code or code "
-						       "loaded with BPFX_LOAD_TRUSTED; use the checked engine "
-						       "(or auto)",
-						       prog_name(prog));
-		checked = 0;
-		jit = 1;
-		break;
-	default:
-		return res->status = bpfx_fail(d, BPFX_E_INVAL, "bpfx_run_opts.engine %d is unknown", (int)o.engine);
-	}
-
-	if (jit) {
-		int poll = o.budget || o.cancel;
-		const struct bpfx_jit_prog *jp = jit_get(prog, poll);
-		if (jp)
-			return jit_run(prog, jp, poll, &o, res);
-		/* not compilable (logged once): the fast interpreter runs it */
-	}
+	int checked, jit;
+	err = pick_engine(prog, o.engine, &checked, &jit);
+	if (err)
+		return res->status = err;
 
 	/* The stack and the frame records: on the C stack for the default depth. */
 	_Alignas(16) uint8_t stack_buf[BPFX_MAX_CALL_DEPTH * BPFX_STACK_SIZE];
@@ -873,53 +896,96 @@ int bpfx_prog_run(const bpfx_prog *prog, const struct bpfx_run_opts *opts, struc
 	uint8_t *stack = stack_buf;
 	struct bpfx_frame *frames = frames_buf;
 	uint32_t depth = vm->max_depth;
-	if (depth > BPFX_MAX_CALL_DEPTH) {
-		stack = aligned_alloc(16, (size_t)depth * BPFX_STACK_SIZE);
-		frames = malloc(depth * sizeof(*frames));
-		if (!stack || !frames) {
-			free(stack);
-			free(frames);
-			return res->status = bpfx_fail(d, BPFX_E_NOMEM, "out of memory for a %u-frame stack", depth);
+	int poll = o.budget || o.cancel;
+	struct tail_carry tc = {.engine = o.engine, .may_goto_left = BPFX_MAY_GOTO_COUNT};
+
+	/* One program after the other: the first, then each tail call's target. */
+	for (const bpfx_prog *cur = prog;;) {
+		memset(res, 0, sizeof(*res));
+		tc.next = NULL;
+		const struct bpfx_jit_prog *jp = jit ? jit_get(cur, poll) : NULL;
+		if (jp) {
+			err = jit_run(cur, jp, poll, &o, &tc, res);
+		} else {
+			/* not compilable (logged once): the fast interpreter runs it */
+			if (depth > BPFX_MAX_CALL_DEPTH && stack == stack_buf) {
+				stack = aligned_alloc(16, (size_t)depth * BPFX_STACK_SIZE);
+				frames = malloc(depth * sizeof(*frames));
+				if (!stack || !frames) {
+					free(stack);
+					free(frames);
+					return res->status = bpfx_fail(d, BPFX_E_NOMEM,
+								       "out of memory for a %u-frame stack", depth);
+				}
+			}
+			/* Frame 0 now; the others when first entered (bpfx_run_enter_frame). */
+			memset(stack + (size_t)(depth - 1) * BPFX_STACK_SIZE, 0, BPFX_STACK_SIZE);
+
+			struct bpfx_run run = {
+				.prog = cur,
+				.opts = &o,
+				.diag = d,
+				.checked = checked,
+				.stack_end = stack + (size_t)depth * BPFX_STACK_SIZE,
+				.depth = 0,
+				.max_depth = depth,
+				.frames = frames,
+				.consumed = tc.used,
+				.budget = o.budget,
+				.cancel = o.cancel,
+				.may_goto_left = tc.may_goto_left,
+				.packet = o.packet ? o.packet : o.ctx,
+				.packet_len = o.packet ? o.packet_len : o.ctx_len,
+				.engine = tc.engine,
+				.tail_count = tc.tail_count,
+			};
+			refill(&run);
+			struct bpfx_entry e = {.pc = 0, .base = 0};
+			e.args[0] = (uint64_t)(uintptr_t)o.ctx;
+			e.args[1] = o.ctx_len;
+			err = interp_run(&run, &e);
+
+			res->status = err;
+			res->r0 = err ? 0 : e.r0;
+			if (err) {
+				res->insn = run.insn;
+				res->fault_addr = run.fault_addr;
+				res->fault_len = run.fault_len;
+			}
+			uint64_t used = run.consumed + (run.chunk - run.tick);
+			tc.used = run.budget && used > run.budget ? run.budget : used;
+			res->budget_used = tc.used;
+			tc.may_goto_left = run.may_goto_left;
+			tc.tail_count = run.tail_count;
+			tc.next = err ? NULL : run.tail_target;
+		}
+		if (!tc.next)
+			break;
+		cur = tc.next;
+		/* Each program starts a fresh poll interval: a tail call also polls
+		 * the cancel flag, so chains of short programs notice it too. */
+		if (o.cancel && __atomic_load_n(o.cancel, __ATOMIC_RELAXED)) {
+			memset(res, 0, sizeof(*res));
+			res->status = bpfx_fail(d, BPFX_E_CANCELLED,
+						"%s: insn 0: the run was cancelled (polled at the tail call into it) [%s]",
+						prog_name(cur), bpfx_status_name(BPFX_E_CANCELLED));
+			res->budget_used = o.budget ? tc.used : 0;
+			break;
+		}
+		/* bpfx_run_tail_call checked the target against the engine; the
+		 * verified mark may have been cleared since. */
+		err = pick_engine(cur, tc.engine, &checked, &jit);
+		if (err) {
+			memset(res, 0, sizeof(*res));
+			res->status = err;
+			break;
 		}
 	}
-	/* Frame 0 now; the others when first entered (bpfx_run_enter_frame). */
-	memset(stack + (size_t)(depth - 1) * BPFX_STACK_SIZE, 0, BPFX_STACK_SIZE);
-
-	struct bpfx_run run = {
-		.prog = prog,
-		.opts = &o,
-		.diag = d,
-		.checked = checked,
-		.stack_end = stack + (size_t)depth * BPFX_STACK_SIZE,
-		.depth = 0,
-		.max_depth = depth,
-		.frames = frames,
-		.budget = o.budget,
-		.cancel = o.cancel,
-		.may_goto_left = BPFX_MAY_GOTO_COUNT,
-		.packet = o.packet ? o.packet : o.ctx,
-		.packet_len = o.packet ? o.packet_len : o.ctx_len,
-	};
-	refill(&run);
-	struct bpfx_entry e = {.pc = 0, .base = 0};
-	e.args[0] = (uint64_t)(uintptr_t)o.ctx;
-	e.args[1] = o.ctx_len;
-	err = interp_run(&run, &e);
-
-	res->status = err;
-	res->r0 = err ? 0 : e.r0;
-	if (err) {
-		res->insn = run.insn;
-		res->fault_addr = run.fault_addr;
-		res->fault_len = run.fault_len;
-	}
-	uint64_t used = run.consumed + (run.chunk - run.tick);
-	res->budget_used = run.budget && used > run.budget ? run.budget : used;
 	if (stack != stack_buf) {
 		free(stack);
 		free(frames);
 	}
-	return err;
+	return res->status;
 }
 
 /* ------------------------------------------------- for helpers: the run --- */
@@ -976,6 +1042,53 @@ int bpfx_run_check_mem(const bpfx_run *run, const void *ptr, size_t len, int wri
 	return bpfx_run_find_region(run, (uint64_t)(uintptr_t)ptr, len, write) ? BPFX_E_MEM_FAULT : 0;
 }
 
+/* Bytes of native stack per BPF frame in the x86-64 JIT's code (see the
+ * comment at the top of src/jit/x86_64.c): a helper called from the main
+ * frame sees saved_rsp - helper_rsp == one frame. */
+#define VM_JIT_FRAME_BYTES (8u + 8u + BPFX_STACK_SIZE + 32u)
+
+int bpfx_run_tail_call(bpfx_run *run, const bpfx_prog *target)
+{
+	if (!run)
+		return BPFX_E_INVAL;
+	if (run->stop)
+		return run->status ? run->status : BPFX_E_INVAL;
+	const struct bpfx_diag *d = run->diag;
+	const char *name = prog_name(run->prog);
+	if (!target)
+		return bpfx_fail(d, BPFX_E_INVAL, "%s: tail call: the target program is NULL", name);
+	if (target->vm != run->prog->vm)
+		return bpfx_fail(d, BPFX_E_INVAL, "%s: tail call to '%s': it was loaded into another VM", name,
+				 prog_name(target));
+	int nested = run->cb_nesting > 0;
+	if (run->jit)
+		nested = nested || run->jr.saved_rsp - run->jr.helper_rsp > VM_JIT_FRAME_BYTES;
+	else
+		nested = nested || run->depth > 0;
+	if (nested)
+		return bpfx_fail(d, BPFX_E_INVAL,
+				 "%s: tail call to '%s' from inside a bpf-to-bpf call or a callback: bpfx "
+				 "allows tail calls from the program's main frame only",
+				 name, prog_name(target));
+	if (run->tail_count >= BPFX_MAX_TAIL_CALLS)
+	{
+		/* Normal program behaviour (Linux falls through silently): debug level. */
+		bpfx_logf(d, BPFX_LOG_DEBUG, "%s: tail call to '%s' refused: the run has made %u tail calls, the limit",
+			  name, prog_name(target), run->tail_count);
+		return BPFX_E_RANGE;
+	}
+	int trusted = (target->flags & BPFX_LOAD_TRUSTED) || bpfx_prog_is_verified(target);
+	if (!trusted && (run->engine == BPFX_ENGINE_INTERP || run->engine == BPFX_ENGINE_JIT))
+		return bpfx_fail(d, BPFX_E_UNVERIFIED,
+				 "%s: tail call to '%s': this %s run cannot run it (neither verified nor loaded "
+				 "with BPFX_LOAD_TRUSTED; the checked or auto engine can)",
+				 name, prog_name(target), bpfx_engine_name(run->engine));
+	run->tail_count++;
+	run->tail_target = target;
+	bpfx_run_stop(run, 0);
+	return 0;
+}
+
 int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r2, uint64_t r3,
 		      uint64_t r4, uint64_t r5, uint64_t *r0)
 {
@@ -1014,7 +1127,9 @@ int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r
 			run->jr.budget--;
 		}
 		uint64_t args[5] = {r1, r2, r3, r4, r5}, cr0 = 0;
+		run->cb_nesting++;
 		int err = bpfx_jit_call(run->jit, t, args, &run->jr, &cr0);
+		run->cb_nesting--;
 		if (err == BPFX_E_INVAL && !run->jr.stop)
 			return bpfx_fail(run->diag, BPFX_E_INVAL,
 					 "%s: bpfx_run_callback: insn %zu is not the start of a function "
@@ -1050,7 +1165,9 @@ int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, uint64_t r
 	run->depth = saved + 1;
 	bpfx_run_enter_frame(run, saved + 1);
 	struct bpfx_entry e = {.pc = t, .base = saved + 1, .args = {r1, r2, r3, r4, r5}};
+	run->cb_nesting++;
 	int err = interp_run(run, &e);
+	run->cb_nesting--;
 	run->depth = saved;
 	if (r0)
 		*r0 = e.r0;

@@ -165,6 +165,14 @@ struct bpfx_run {
 	 * bpfx_run_stop/fail, callbacks through bpfx_jit_call). */
 	const struct bpfx_jit_prog *jit;
 	struct bpfx_jit_run jr;
+	/* Tail calls (bpfx_run_tail_call): the engine the host asked for, the
+	 * program to start once this one has ended (NULL: none), the tail calls
+	 * made so far in this bpfx_prog_run, and how many callbacks
+	 * (bpfx_run_callback) are in progress (tail calls are refused inside). */
+	enum bpfx_engine engine;
+	const bpfx_prog *tail_target;
+	uint32_t tail_count;
+	uint32_t cb_nesting;
 };
 
 /* Clears frame d the first time it is used: runs never see the host's old
