@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/auxv.h>
@@ -89,6 +91,8 @@ struct jit {
 	uint8_t *stub_kind;
 	size_t max_stubs;
 	uint64_t gotox_table;
+	bool blind;           /* BPFX_JIT_BLIND */
+	uint64_t key;         /* blinding key */
 };
 
 /* ---- buffer ------------------------------------------------------------- */
@@ -141,6 +145,18 @@ static void emit_mov_imm(struct jit *j, bool w, int rd, uint64_t v)
 	}
 	if (first) /* all halfwords equal the fill */
 		emit(j, a64_mov16(inv ? A64_MOVN : A64_MOVZ, w, rd, 0, 0)); /* movz rd, #0 / movn rd, #0 */
+}
+
+/* rd = an immediate of the program; with blinding, (v ^ key) ^ key through x17 */
+static void emit_user_imm(struct jit *j, bool w, int rd, uint64_t v)
+{
+	if (!j->blind || v == 0) {
+		emit_mov_imm(j, w, rd, v); /* mov rd, #v */
+		return;
+	}
+	emit_mov_imm(j, w, rd, v ^ j->key);                      /* mov rd, #(v ^ key) */
+	emit_mov_imm(j, w, IP1, j->key);                         /* mov x17, #key */
+	emit(j, 0x4a000000u | a64_sf(w) | (uint32_t)IP1 << 16 | (uint32_t)rd << 5 | (uint32_t)rd); /* eor rd, rd, x17 */
 }
 
 static void emit_mov_rr(struct jit *j, bool w, int rd, int rm)
@@ -239,7 +255,7 @@ static int alu_operand(struct jit *j, const struct bpfx_insn *x, bool w)
 {
 	if (x->code & BPFX_SRC_X)
 		return reg_map[x->src];
-	emit_mov_imm(j, w, IP0, (uint64_t)(int64_t)x->imm); /* mov x16, #imm */
+	emit_user_imm(j, w, IP0, (uint64_t)(int64_t)x->imm); /* mov x16, #imm */
 	return IP0;
 }
 
@@ -371,7 +387,7 @@ static void emit_atomic(struct jit *j, const struct bpfx_insn *x)
 static void emit_ld_packet(struct jit *j, size_t insn, const struct bpfx_insn *x, bool ind)
 {
 	int size = bpfx_code_size(x->code);
-	emit_mov_imm(j, true, T0, (uint64_t)(int64_t)x->imm);                /* mov x9, #imm */
+	emit_user_imm(j, true, T0, (uint64_t)(int64_t)x->imm);               /* mov x9, #imm */
 	if (ind)
 		emit(j, a64_rrr(A64_ADD_RR, true, T0, T0, reg_map[x->src]));  /* add x9, x9, src */
 	emit_run_ldr(j, 8, T1, RUN_OFF(pkt_len));                        /* ldr x10, [x23, pkt_len] */
@@ -526,7 +542,7 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 		break;
 	case BPFX_OP_MOV32_K:
 	case BPFX_OP_MOV64_K:
-		emit_mov_imm(j, w, dst, (uint64_t)(int64_t)x->imm); /* mov dst, #imm */
+		emit_user_imm(j, w, dst, (uint64_t)(int64_t)x->imm); /* mov dst, #imm */
 		break;
 	case BPFX_OP_MOV32_X:
 		emit_mov_rr(j, false, dst, src); /* mov wdst, wsrc */
@@ -550,7 +566,7 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_LDDW: case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD:
 	case BPFX_OP_LDDW_VAR_ADDR: case BPFX_OP_LDDW_CODE_ADDR: case BPFX_OP_LDDW_MAP_IDX:
 	case BPFX_OP_LDDW_MAP_VALUE_IDX:
-		emit_mov_imm(j, true, dst, lddw_value(j, i)); /* mov dst, #imm64 */
+		emit_user_imm(j, true, dst, lddw_value(j, i)); /* mov dst, #imm64 */
 		break;
 	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
 		emit_ld_packet(j, i, x, false);
@@ -566,7 +582,7 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 		emit_ldst(j, bpfx_code_size(x->code), 2, dst, src, x->off);
 		break;
 	case BPFX_OP_ST_b: case BPFX_OP_ST_h: case BPFX_OP_ST_w: case BPFX_OP_ST_dw:
-		emit_mov_imm(j, true, IP0, (uint64_t)(int64_t)x->imm); /* mov x16, #imm */
+		emit_user_imm(j, true, IP0, (uint64_t)(int64_t)x->imm); /* mov x16, #imm */
 		emit_ldst(j, bpfx_code_size(x->code), 0, IP0, dst, x->off);
 		break;
 	case BPFX_OP_STX_b: case BPFX_OP_STX_h: case BPFX_OP_STX_w: case BPFX_OP_STX_dw:
@@ -850,6 +866,23 @@ static int check_env(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	return 0;
 }
 
+/* The blinding key: `given`, or fresh random bits; every 16-bit half
+ * nonzero, so that no blinded immediate's halfword is written as itself. */
+static uint64_t blind_key(uint64_t given)
+{
+	uint64_t k = given;
+	if (!k && getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts) *
+		    UINT64_C(0x9e3779b97f4a7c15);
+	}
+	for (int h = 0; h < 4; h++)
+		if (!((k >> (16 * h)) & 0xffff))
+			k |= (uint64_t)0x5a3c << (16 * h);
+	return k;
+}
+
 static bool cpu_has_lse(void)
 {
 #if defined(__linux__) && defined(AT_HWCAP)
@@ -915,6 +948,9 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->env = env;
 	j->poll = env->flags & BPFX_JIT_POLL;
 	j->force_far = env->flags & BPFX_JIT_FORCE_NEAR; /* (the long branch form on arm64) */
+	j->blind = env->flags & BPFX_JIT_BLIND;
+	if (j->blind)
+		j->key = blind_key(env->blind_key);
 	j->addrs = p ? calloc(count + 1, sizeof(uint32_t)) : NULL;
 	j->entry = p ? calloc(count, sizeof(uint32_t)) : NULL;
 	j->is_entry = calloc(count, 1);
