@@ -4,6 +4,7 @@
  * resolved, context accesses rewritten, programs loaded (and optionally
  * verified) in a VM. docs/objects.md describes the model.
  */
+#include <bpf/btf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -294,6 +295,107 @@ static int load_prog(bpfx_object *obj, struct ldr_loaded *l, size_t i, const str
 	return 0;
 }
 
+/* Byte offset of the 'values' member in the BTF definition of map `name`
+ * (a variable of DATASEC .maps), or -1 if it has none. */
+static int64_t values_offset(const bpfx_object *obj, const char *name)
+{
+	int id = btf__find_by_name_kind(obj->btf, name, BTF_KIND_VAR);
+	if (id <= 0)
+		return -1;
+	const struct btf_type *t = btf__type_by_id(obj->btf, btf__type_by_id(obj->btf, (uint32_t)id)->type);
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(obj->btf, t->type);
+	if (!t || !btf_is_struct(t))
+		return -1;
+	const struct btf_member *mb = btf_members(t);
+	for (unsigned k = 0; k < btf_vlen(t); k++, mb++) {
+		const char *f = btf__name_by_offset(obj->btf, mb->name_off);
+		if (f && !strcmp(f, "values"))
+			return (int64_t)(btf_member_bit_offset(t, k) / 8);
+	}
+	return -1;
+}
+
+/*
+ * Declarative prog-array initialisation (libbpf's `.values = { [i] = &prog }`
+ * in a BTF-defined prog array): each 8-byte relocation in '.rel.maps' that
+ * lands in a map's 'values' array and names a program's function fills slot
+ * (offset - values offset) / 8 with that program. Relocations to maps
+ * (map-in-map initial values) are not applied (logged once).
+ */
+static int fill_prog_arrays(bpfx_object *obj, struct ldr_loaded *l, const struct bpfx_diag *d)
+{
+	size_t sec = obj->btf_maps_sec;
+	if (!sec || !obj->secs[sec].rel || !obj->btf)
+		return 0;
+	struct ldr_rel *rels;
+	size_t n;
+	int err = ldr_elf_rels(obj, obj->secs[sec].rel, &rels, &n);
+	if (err)
+		return err;
+	bool warned = false;
+	for (size_t r = 0; r < n && !err; r++) {
+		const struct ldr_sym *sym = &obj->syms[rels[r].sym];
+		const char *sname = ldr_sym_name(obj, rels[r].sym);
+		/* the map whose definition holds the relocated word */
+		size_t m = BPFX_NO_MAP;
+		for (size_t i = 0; i < obj->nmaps; i++)
+			if (obj->maps[i].sec == sec && obj->maps[i].sec_off <= rels[r].offset &&
+			    (m == BPFX_NO_MAP || obj->maps[i].sec_off > obj->maps[m].sec_off))
+				m = i;
+		if (m == BPFX_NO_MAP) {
+			err = bpfx_fail(d, BPFX_E_ELF, "%s: .rel.maps entry %zu (offset 0x%llx) is in no map definition",
+					obj->name, r, (unsigned long long)rels[r].offset);
+			break;
+		}
+		const char *mname = obj->maps[m].info.name;
+		if (obj->maps[m].info.type != BPFX_MAP_TYPE_PROG_ARRAY) {
+			if (!warned)
+				bpfx_logf(d, BPFX_LOG_WARN,
+					  "%s: map '%s': initial values of maps of maps are not applied (slots stay "
+					  "empty)",
+					  obj->name, mname);
+			warned = true;
+			continue;
+		}
+		int64_t voff = values_offset(obj, mname);
+		uint64_t rel_off = rels[r].offset - obj->maps[m].sec_off;
+		if (voff < 0 || rel_off < (uint64_t)voff || (rel_off - (uint64_t)voff) % 8) {
+			err = bpfx_fail(d, BPFX_E_ELF,
+					"%s: map '%s': .rel.maps entry %zu (offset 0x%llx in the definition) is not "
+					"a slot of its 'values' array",
+					obj->name, mname, r, (unsigned long long)rel_off);
+			break;
+		}
+		uint64_t slot = (rel_off - (uint64_t)voff) / 8;
+		size_t prog = SIZE_MAX;
+		if (sym->type == STT_FUNC && sym->value % sizeof(struct bpfx_insn) == 0)
+			for (size_t i = 0; i < obj->nprogs; i++) {
+				const struct ldr_unit *u = &obj->units[obj->progs[i].unit];
+				if (u->sec == sym->shndx && u->start == sym->value / sizeof(struct bpfx_insn))
+					prog = i;
+			}
+		if (prog == SIZE_MAX) {
+			err = bpfx_fail(d, BPFX_E_ELF,
+					"%s: map '%s': slot %llu refers to '%s', which is not a program of the object",
+					obj->name, mname, (unsigned long long)slot, sname ? sname : "?");
+			break;
+		}
+		if (slot >= obj->maps[m].info.max_entries) {
+			err = bpfx_fail(d, BPFX_E_ELF, "%s: map '%s': slot %llu ('%s') is beyond max_entries %u",
+					obj->name, mname, (unsigned long long)slot, sname ? sname : "?",
+					obj->maps[m].info.max_entries);
+			break;
+		}
+		err = bpfx_map_set_prog(l->maps[m], (uint32_t)slot, l->progs[prog]);
+		if (err)
+			bpfx_fail(d, err, "%s: map '%s': cannot fill slot %llu", obj->name, mname,
+				  (unsigned long long)slot);
+	}
+	free(rels);
+	return err;
+}
+
 int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_load_opts *opts)
 {
 	if (!obj)
@@ -335,6 +437,8 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 		err = ldr_core_prepare_vm(obj, vm, &d); /* core.c: poisoned CO-RE relocations */
 	for (size_t i = 0; i < obj->nprogs && !err; i++)
 		err = load_prog(obj, l, i, &o, &d, &types[i]);
+	if (!err)
+		err = fill_prog_arrays(obj, l, &d);
 	if (err)
 		goto fail;
 	if (o.flags & (BPFX_OBJ_LOAD_VERIFY | BPFX_OBJ_LOAD_TRY_VERIFY)) {
