@@ -165,7 +165,7 @@ static void report(const char *what, int op, int bits, const struct bpfx_scalar 
 static void test_alu(void)
 {
 	long checks = 0;
-	for (int it = 0; it < 15000; it++) {
+	for (long it = 0, iters = check_scale(15000); it < iters; it++) {
 		struct absval a, b;
 		make_abs(&a);
 		make_abs(&b);
@@ -224,7 +224,7 @@ static void test_alu(void)
 static void test_branch(void)
 {
 	long checks = 0, infeasible = 0;
-	for (int it = 0; it < 25000; it++) {
+	for (long it = 0, iters = check_scale(25000); it < iters; it++) {
 		struct absval a, b;
 		make_abs(&a);
 		make_abs(&b);
@@ -257,7 +257,7 @@ static void test_branch(void)
 				}
 	}
 	CHECK(fails == 0);
-	CHECK(infeasible > 1000); /* refinement does decide branches */
+	CHECK(infeasible > check_scale(1000)); /* refinement does decide branches */
 	printf("branch: %ld member checks, %ld outcomes found impossible\n", checks, infeasible);
 }
 

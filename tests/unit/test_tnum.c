@@ -201,7 +201,7 @@ static uint64_t rand_member(struct bpfx_tnum t)
 static void random_64(void)
 {
 	long bad = 0;
-	for (int it = 0; it < 200000; it++) {
+	for (long it = 0, iters = check_scale(200000); it < iters; it++) {
 		struct bpfx_tnum a = rand_tnum(), b = rand_tnum();
 		for (int s = 0; s < 8; s++) {
 			uint64_t x = rand_member(a), y = rand_member(b);

@@ -296,7 +296,8 @@ int main(void)
 	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 28, 31, 32, 40};
 	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0, loops_accepted = 0;
 	uint8_t buf[64];
-	for (int it = 0; it < 12000; it++) {
+	const long iters = check_scale(12000); /* BPFX_TEST_QUICK: 1/50 */
+	for (long it = 0; it < iters; it++) {
 		struct bpfx_insn p[MAXN + 8];
 		int loop = it % 3 == 1, chaos = it % 3 == 2;
 		int n = chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
@@ -351,11 +352,11 @@ int main(void)
 	}
 	printf("fuzz: %ld accepted (%ld with loops; %ld runs), %ld rejected, %ld invalid\n", accepted, loops_accepted,
 	       runs, rejected, bad_insn);
-	CHECK(loops_accepted > 300);
-	CHECK(bad_insn > 100);
+	CHECK(loops_accepted > iters / 40);
+	CHECK(bad_insn > iters / 120);
 	CHECK(unsound == 0);
-	CHECK(accepted > 1000);
-	CHECK(rejected > 1000);
+	CHECK(accepted > iters / 12);
+	CHECK(rejected > iters / 12);
 	bpfx_vm_destroy(vm);
 	bpfx_platform_destroy(plat);
 	return check_summary("test_verifier_fuzz");
