@@ -9,7 +9,7 @@
 typedef unsigned char u8;
 typedef unsigned long long u64;
 
-#define MAX_LEN 4096 /* a bounded loop, so that the verifier can prove it ends */
+#define MAX_LEN 4096 /* bounded, and every read checked against the end pointer */
 
 static int is_space(u8 c)
 {

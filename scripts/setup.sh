@@ -10,6 +10,7 @@ packages=(
   libclang-rt-19-dev            # libFuzzer and sanitizer runtimes for clang-19
   libelf-dev zlib1g-dev         # ELF objects (loader)
   libbpf-dev                    # BTF parsing (loader)
+  dwarves                       # pahole: host-application BTF for the CO-RE tests
   libcapstone-dev               # disassembling JIT output
   gcc-bpf                       # gcc-built BPF objects for loader tests
   valgrind                      # memcheck run of the test suite
