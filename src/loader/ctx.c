@@ -376,11 +376,29 @@ int ctx_run(const bpfx_prog *prog, enum bpfx_ctx_type ctx, struct bpfx_object_ru
 		o->data_len_out = o->data_len;
 		return err;
 	}
-	ro.ctx = o->data;
+	/* Plain-buffer contexts (kprobe's pt_regs, tracepoint records, ...): a
+	 * verified program may read the whole context struct of its type, whatever
+	 * length the caller gave, and unchecked engines do not check. So a short
+	 * buffer runs from a zero-padded copy at least CTX_MIN_BYTES long (larger
+	 * than every context struct the bundled platforms describe); r2 stays
+	 * the caller's length, and what the program wrote is copied back. */
+	enum { CTX_MIN_BYTES = 4096 };
+	_Alignas(16) unsigned char pad[CTX_MIN_BYTES];
+	if (o->data_len < sizeof(pad)) {
+		memset(pad, 0, sizeof(pad));
+		if (o->data_len)
+			memcpy(pad, o->data, o->data_len);
+		ro.ctx = pad;
+	} else {
+		ro.ctx = o->data;
+	}
 	ro.ctx_len = o->data_len;
 	o->data_off = 0;
 	o->data_len_out = o->data_len;
-	return bpfx_prog_run(prog, &ro, res);
+	int err = bpfx_prog_run(prog, &ro, res);
+	if (ro.ctx == pad && o->data_len)
+		memcpy(o->data, pad, o->data_len);
+	return err;
 }
 
 const char *bpfx_xdp_action_name(uint64_t r0)
