@@ -39,10 +39,31 @@ if ! cmake --build "$build" -j2 --target $targets >"$build.build.log" 2>&1; then
 	exit 1
 fi
 
-# Unit tests of the engines, then the data-driven suite (if the CLI built).
-regex='unit/test_(jit|jit_arm64_smoke|vm|vm_random|validate)$'
-[ "$loader" = ON ] && regex="$regex|^data/(interp|checked|jit|coverage)$"
-ctest --test-dir "$build" -j2 --output-on-failure -R "$regex" 2>&1 | tee "$build.ctest.log" | \
-	grep -E "tests passed|tests failed|Failed|\*\*\*|passed, [0-9]+ failed|Total Test time"
-grep -q "100% tests passed" "$build.ctest.log" || exit 1
-exit 0
+# Engine tests that run under qemu-user. Left out: test_jit, test_vm and
+# test_vm_jit start threads, and qemu-user 7.2 (Debian 12) hangs in
+# pthread_create on recent kernels; test_jit also checks x86 code shapes.
+regex='unit/test_(jit_arm64_smoke|vm_random|validate)$'
+ctest --test-dir "$build" -j2 --timeout 300 --output-on-failure -R "$regex" >"$build.ctest.log" 2>&1
+grep -E "Test +#|tests passed|tests failed|\*\*\*" "$build.ctest.log"
+grep -q "100% tests passed" "$build.ctest.log" || { echo "arm64: unit tests failed (log: $build.ctest.log)"; exit 1; }
+
+# The data-driven suite, through qemu directly (tests/data's ctest entries
+# name the CLI by a generator expression, which gets no emulator).
+[ "$loader" = ON ] || { echo "arm64: data-driven suite skipped (no loader, no CLI)"; exit 0; }
+qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64)
+status=0
+for engine in interp checked jit; do
+	timeout 300 "$qemu" -cpu max -L /usr/aarch64-linux-gnu "$build/bpfx" test --engine $engine \
+		"$root/tests/data" >"$build.data-$engine.log" 2>&1
+	rc=$?
+	summary=$(grep -E "passed, [0-9]+ failed" "$build.data-$engine.log" | tail -1)
+	if [ $rc = 77 ]; then
+		echo "data/$engine: skipped (this build's VM has no JIT for arm64)"
+	elif [ $rc = 0 ]; then
+		echo "data/$engine: $summary"
+	else
+		echo "data/$engine: FAILED (rc $rc) $summary (log: $build.data-$engine.log)"
+		status=1
+	fi
+done
+exit $status
