@@ -5,7 +5,8 @@
 #      randomized tests at 1/50 scale: BPFX_TEST_QUICK);
 #   3. the interpreter built with plain-switch dispatch, its tests again;
 #   4. the unit tests under valgrind memcheck;
-#   5. a short libFuzzer smoke run of every fuzz target.
+#   5. the arm64 cross build: JIT, VM and the data-driven suite under qemu-user;
+#   6. a short libFuzzer smoke run of every fuzz target.
 # Prints one closing line "N passed, M failed" over all phases; exits non-zero
 # on any failure. Usage: scripts/test.sh [--quick]   (--quick: phase 1 only)
 set -uo pipefail
@@ -82,6 +83,13 @@ if [ $quick = 0 ]; then
       echo "valgrind: bpfx test tests/data failed"; tail -30 build/valgrind.log
       total_fail=$((total_fail + 1)); phase_fail=1
     fi
+  fi
+  echo "== arm64 (cross build, tests under qemu-user)"
+  if scripts/setup-arm64.sh && scripts/test-arm64.sh build-arm64 | tee build-arm64.out; then
+    n=$(grep -cE '^data/[a-z]+: [0-9]+ passed, 0 failed|100% tests passed' build-arm64.out || true)
+    total_pass=$((total_pass + n))
+  else
+    total_fail=$((total_fail + 1)); phase_fail=1
   fi
   if [ -x scripts/fuzz-smoke.sh ]; then
     echo "== fuzz smoke"

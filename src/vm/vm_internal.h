@@ -14,8 +14,8 @@
 #include "../isa/isa_internal.h"
 #include "../jit/jit.h"
 
-/* The JIT backend exists for x86-64 only (src/jit/CMakeLists.txt). */
-#if defined(__x86_64__)
+/* JIT backends exist for x86-64 and arm64 (src/jit/CMakeLists.txt). */
+#if defined(__x86_64__) || defined(__aarch64__)
 #define BPFX_HAVE_JIT 1
 #else
 #define BPFX_HAVE_JIT 0
