@@ -55,4 +55,148 @@ char *bpfx_vsb_take(struct vsb *sb);
 struct bpfx_report *bpfx_report_new(void);
 int bpfx_report_set(struct bpfx_report *r, const char *field, const char *value);
 
+/* ---- shared by the files of the analysis (verifier.c, state.c, structure.c,
+ * alu.c, memory.c, calls.c) ---- */
+
+#include "state.h"
+
+#define DEFAULT_MAX_INSNS 1000000ull
+#define MAX_VAR_OFF (1ll << 29)
+#define MAX_STATES_PER_INSN 64
+#define MAX_PENDING 8192
+/* prune point kinds: loop heads always store states; other points only
+ * after some progress since the last stored state (saves memory, as Linux) */
+#define PRUNE_JOIN 1
+#define PRUNE_LOOP 2
+#define MAX_STATES_KEPT 16384 /* stored states, all instructions together */
+#define TRAIL_CHUNK 4096
+
+static const char *const vt_names[VT__COUNT] = {"uninit", "scalar",  "ctx",       "stack", "pkt", "pkt_end",
+						"pkt_meta", "map",  "map_value", "mem",   "func"};
+
+struct trail_chunk {
+	struct trail_chunk *next;
+	size_t used;
+	struct vtrail t[TRAIL_CHUNK];
+};
+
+struct venv {
+	const bpfx_platform *plat;
+	const struct bpfx_prog_type *pt;
+	const struct bpfx_insn *insns;
+	size_t n;
+	int16_t *ops;
+	const struct bpfx_map_desc *maps;
+	size_t nmaps;
+	bool unpriv;
+	/* the code has a backward jump: narrow stack stores keep their values
+	 * (loop counters); without pruning by precision this costs states, so
+	 * loop-free code keeps them as plain data */
+	bool has_loops;
+	uint64_t max_insns;
+	enum bpfx_verify_log log_level;
+	struct bpfx_diag diag;
+	const char *name;
+
+	/* structure */
+	uint32_t *subprog_of; /* per insn */
+	uint32_t *sub_start;
+	uint32_t nsub;
+	uint32_t *sub_depth; /* deepest stack byte used per function */
+	uint8_t *call_seen;  /* per insn: a local call analysed here */
+	uint8_t *prune;      /* per insn: store states here */
+	uint16_t *live;      /* per insn: registers that may be read before written (bit i = ri) */
+
+	/* exploration */
+	struct vrec **visited;
+	uint32_t *nvisited;
+	uint64_t stored_cur;
+	struct vstate **work;
+	size_t nwork, capwork;
+	uint32_t next_id;
+	struct bpfx_verify_stats stats;
+	uint64_t mem_cur, states_cur;
+	struct trail_chunk *trails;
+
+	/* outcome */
+	int failed;
+	enum bpfx_rule rule;
+	int64_t fail_insn;
+	char msg[768];
+	int fail_slot_lo, fail_slot_hi; /* stack bytes involved, offsets; lo > hi: none */
+	int fail_frame;
+	struct vsb state_txt, path_txt;
+	struct vsb log;
+	char vmsg[1024]; /* validator's message */
+};
+
+/* Applies fn to every register and spilled register of every frame. */
+#define FOR_EACH_REG(st, r, body)                                                                     \
+	do {                                                                                          \
+		for (uint32_t fi_ = 0; fi_ < (st)->nframes; fi_++) {                                  \
+			struct vframe *f_ = (st)->fr[fi_];                                            \
+			for (int ri_ = 0; ri_ < BPFX_NREGS; ri_++) {                                  \
+				struct vreg *r = &f_->regs[ri_];                                      \
+				body;                                                                 \
+			}                                                                             \
+			for (int si_ = 0; si_ < VSLOTS; si_++) {                                      \
+				if (f_->stype[si_ * 8] != ST_SPILL)                                   \
+					continue;                                                     \
+				struct vreg *r = VSPILL(f_, si_);                                     \
+				body;                                                                 \
+			}                                                                             \
+		}                                                                                     \
+	} while (0)
+
+
+static inline struct vframe *cur(struct vstate *st)
+{
+	return st->fr[st->nframes - 1];
+}
+static inline struct vreg *reg(struct vstate *st, unsigned i)
+{
+	return &cur(st)->regs[i];
+}
+static inline bool is_ptr(const struct vreg *r)
+{
+	return r->type >= VT_CTX;
+}
+
+void vf_mem_add(struct venv *e, int64_t bytes);
+void vf_states_add(struct venv *e, int64_t k);
+struct vframe *vf_frame_alloc(struct venv *e);
+void vf_frame_free(struct venv *e, struct vframe *f);
+bool vf_slot_full(const uint8_t *stype, int s);
+bool vf_slot_any_spill(const uint8_t *stype, int s);
+int vf_ensure_spill(struct venv *e, struct vframe *f, int k);
+void vf_state_free(struct venv *e, struct vstate *st);
+struct vstate *vf_state_copy(struct venv *e, const struct vstate *src);
+const struct vtrail *vf_trail_push(struct venv *e, const struct vtrail *prev, uint32_t insn, int taken);
+const char *vf_map_name(const struct venv *e, uint32_t m);
+void vf_fmt_reg(const struct venv *e, const struct vreg *r, char *buf, size_t len);
+void vf_disasm_at(const struct venv *e, size_t pc, char *buf, size_t len);
+int vf_fail(struct venv *e, const struct vstate *st, enum bpfx_rule rule, const char *fmt, ...)
+	BPFX_PRINTF(4, 5);
+void vf_note_slots(struct venv *e, uint32_t frame, int64_t lo, int64_t hi);
+void vf_set_uninit(struct vreg *r);
+void vf_set_scalar(struct vreg *r, struct bpfx_scalar s);
+void vf_set_unknown(struct vreg *r);
+void vf_set_const(struct vreg *r, uint64_t v);
+void vf_set_ptr(struct vreg *r, enum vt type, int64_t off);
+int vf_check_init(struct venv *e, struct vstate *st, unsigned i);
+int vf_structure(struct venv *e);
+int vf_do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
+void vf_remove_ref(struct vstate *st, uint32_t ref);
+bool vf_has_ref(const struct vstate *st, uint32_t ref);
+int vf_push_state(struct venv *e, struct vstate *st);
+int vf_do_jcc(struct venv *e, struct vstate **pst, const struct bpfx_insn *x, int op);
+void vf_stack_clobber(struct venv *e, struct vframe *f, int64_t lo, int64_t hi);
+int vf_stack_depth_check(struct venv *e, struct vstate *st, uint32_t frame, int64_t lo);
+int vf_do_mem(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
+int vf_do_lddw(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
+int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc);
+int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
+int vf_do_exit(struct venv *e, struct vstate *st);
+bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate *c);
+
 #endif

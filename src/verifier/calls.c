@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/* calls.c - helper, kfunc and bpf-to-bpf calls, and exit. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpfx/asm.h>
+
+#include "../isa/validate.h"
+#include "../vm/vm_internal.h"
+#include "state.h"
+#include "verifier_internal.h"
+
+/* ---- calls and exit ---- */
+
+#define HM_READ 0x1
+#define HM_WRITE 0x2
+#define HM_NULL_OK 0x4
+
+static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsigned rn, unsigned how, uint64_t minsz,
+		      uint64_t maxsz)
+{
+	struct vreg *r = reg(st, rn);
+	if (r->type == VT_SCALAR && (how & HM_NULL_OK) && bpfx_scalar_is_const(&r->s) && r->s.t.value == 0)
+		return 0;
+	if (!is_ptr(r))
+		return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: argument r%u must point to memory, but it is a %s", fname, rn,
+			    vt_names[r->type]);
+	if (r->flags & VF_NULL)
+		return vf_fail(e, st, BPFX_RULE_MEM_004, "%s: argument r%u may be NULL; check it first", fname, rn);
+	if (maxsz == 0)
+		return 0;
+	int64_t lo = r->s.r64.smin, hi = r->s.r64.smax + (int64_t)maxsz; /* [lo, hi) */
+	switch (r->type) {
+	case VT_STACK: {
+		struct vframe *f = st->fr[r->frame];
+		if (lo < -BPFX_STACK_SIZE || hi > 0) {
+			vf_note_slots(e, r->frame, lo, hi - 1);
+			return vf_fail(e, st, BPFX_RULE_CALL_003,
+				    "%s: argument r%u covers stack bytes [%lld, %lld), outside the frame [-512, 0)", fname,
+				    rn, (long long)lo, (long long)hi);
+		}
+		int err = vf_stack_depth_check(e, st, r->frame, lo);
+		if (err)
+			return err;
+		if (how & HM_READ)
+			for (int64_t b = lo; b < hi; b++) {
+				uint8_t t = f->stype[b + BPFX_STACK_SIZE];
+				if (t == ST_INVALID) {
+					vf_note_slots(e, r->frame, b, b);
+					return vf_fail(e, st, BPFX_RULE_CALL_003,
+						    "%s: argument r%u covers stack bytes [%lld, %lld), but byte %lld was "
+						    "never written",
+						    fname, rn, (long long)lo, (long long)hi, (long long)b);
+				}
+				if (t == ST_SPILL && e->unpriv && is_ptr(VSPILL(f, (b + BPFX_STACK_SIZE) / 8)))
+					return vf_fail(e, st, BPFX_RULE_LEAK_004,
+						    "%s: argument r%u lets the helper read a spilled pointer as data",
+						    fname, rn);
+			}
+		if (how & HM_WRITE) {
+			vf_stack_clobber(e, f, lo, hi);
+			if (lo == r->s.r64.smax)
+				memset(&f->stype[lo + BPFX_STACK_SIZE], ST_MISC, (size_t)minsz);
+		}
+		return 0;
+	}
+	case VT_MAP_VALUE: {
+		const struct bpfx_map_desc *m = &e->maps[r->aux];
+		if (lo < 0 || hi > (int64_t)m->value_size)
+			return vf_fail(e, st, BPFX_RULE_CALL_003,
+				    "%s: argument r%u covers bytes [%lld, %lld) of a %u-byte value of map '%s'", fname, rn,
+				    (long long)lo, (long long)hi, m->value_size, vf_map_name(e, r->aux));
+		if ((how & HM_WRITE) && (m->flags & BPFX_MAP_RDONLY_PROG))
+			return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u is written by the helper but map '%s' is "
+				    "read-only",
+				    fname, rn, vf_map_name(e, r->aux));
+		return 0;
+	}
+	case VT_MEM:
+		if (lo < 0 || hi > (int64_t)r->aux)
+			return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u covers bytes [%lld, %lld) of %u-byte memory",
+				    fname, rn, (long long)lo, (long long)hi, r->aux);
+		if ((how & HM_WRITE) && (r->flags & VF_RDONLY))
+			return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u is written by the helper but is read-only",
+				    fname, rn);
+		return 0;
+	case VT_PKT:
+		if ((how & HM_WRITE) && (e->pt->flags & BPFX_PROG_TYPE_PACKET_RDONLY))
+			return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u lets the helper write the packet, which "
+				    "program type '%s' may not", fname, rn, e->pt->name);
+		if (lo < 0 || (hi > (int64_t)st->pkt_range && !(r->id && (int64_t)r->lenoff + (int64_t)maxsz <= (int64_t)r->aux)))
+			return vf_fail(e, st, BPFX_RULE_CALL_003,
+				    "%s: argument r%u covers packet bytes [%lld, %lld), but only %llu are proven", fname,
+				    rn, (long long)lo, (long long)hi, (unsigned long long)st->pkt_range);
+		return 0;
+	default:
+		return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: argument r%u is a %s pointer, not memory the helper may use",
+			    fname, rn, vt_names[r->type]);
+	}
+}
+
+int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc)
+{
+	const struct vplat_func *f = kfunc ? bpfx_vplat_find(e->plat->kfuncs, e->plat->nkfuncs, (uint32_t)x->imm)
+					   : bpfx_vplat_find(e->plat->helpers, e->plat->nhelpers, (uint32_t)x->imm);
+	if (!f && kfunc)
+		return vf_fail(e, st, BPFX_RULE_CALL_005, "kfunc with BTF id %d is not known to platform '%s'", x->imm,
+			    e->plat->name);
+	if (!f)
+		return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d is not known to platform '%s'", x->imm, e->plat->name);
+	if (!kfunc && e->pt->helpers) {
+		bool ok = false;
+		for (size_t i = 0; i < e->pt->nhelpers; i++)
+			ok |= e->pt->helpers[i] == (uint32_t)x->imm;
+		if (!ok)
+			return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d (%s) is not available to program type '%s'", x->imm,
+				    f->name, e->pt->name);
+	}
+	const struct bpfx_func_proto *p = &f->proto;
+	const char *fname = f->name;
+	int64_t map = -1, alloc = -1;
+	int pend = -1;
+	unsigned pend_how = 0;
+	uint32_t release = 0;
+	int err;
+	if ((p->flags & BPFX_PROTO_MAY_STOP) && st->nrefs) /* a tail call, say: the program may end here */
+		return vf_fail(e, st, BPFX_RULE_REF_001, "%s may end the program while it still holds the reference acquired "
+			    "at insn %u%s", fname, st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
+	for (unsigned i = 0; i < 5 && p->args[i] != BPFX_ARG_NONE; i++) {
+		unsigned rn = i + 1;
+		enum bpfx_arg_kind k = p->args[i];
+		if ((err = vf_check_init(e, st, rn)))
+			return err;
+		struct vreg *r = reg(st, rn);
+		if (pend >= 0 && k != BPFX_ARG_CONST_SIZE && k != BPFX_ARG_CONST_SIZE_OR_ZERO)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: memory argument r%d is not followed by a size argument",
+				    fname, pend);
+		switch (k) {
+		case BPFX_ARG_ANYTHING:
+			break;
+		case BPFX_ARG_SCALAR:
+			if (r->type != VT_SCALAR)
+				return vf_fail(e, st, e->unpriv ? BPFX_RULE_LEAK_004 : BPFX_RULE_CALL_002,
+					    "%s: argument r%u must be a number, but it is a %s pointer", fname, rn,
+					    vt_names[r->type]);
+			break;
+		case BPFX_ARG_CONST_SIZE:
+		case BPFX_ARG_CONST_SIZE_OR_ZERO:
+			if (r->type != VT_SCALAR)
+				return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: size argument r%u must be a number", fname, rn);
+			if (pend < 0)
+				return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: size argument r%u follows no memory argument", fname,
+					    rn);
+			if (k == BPFX_ARG_CONST_SIZE && r->s.r64.umin == 0)
+				return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: size argument r%u may be 0; this helper needs at least 1",
+					    fname, rn);
+			if (r->s.r64.umax > (uint64_t)MAX_VAR_OFF)
+				return vf_fail(e, st, BPFX_RULE_CALL_003,
+					    "%s: size argument r%u is not bounded (up to %llu); bound it first", fname, rn,
+					    (unsigned long long)r->s.r64.umax);
+			if ((err = helper_mem(e, st, fname, (unsigned)pend, pend_how, r->s.r64.umin, r->s.r64.umax)))
+				return err;
+			pend = -1;
+			break;
+		case BPFX_ARG_PTR_TO_MEM:
+		case BPFX_ARG_PTR_TO_MEM_OR_NULL:
+		case BPFX_ARG_PTR_TO_WRITABLE_MEM:
+		case BPFX_ARG_PTR_TO_UNINIT_MEM:
+			pend = (int)rn;
+			pend_how = k == BPFX_ARG_PTR_TO_MEM ? HM_READ
+				   : k == BPFX_ARG_PTR_TO_MEM_OR_NULL ? HM_READ | HM_NULL_OK
+				   : k == BPFX_ARG_PTR_TO_WRITABLE_MEM ? HM_READ | HM_WRITE
+								       : HM_WRITE;
+			break;
+		case BPFX_ARG_PTR_TO_CTX:
+			if (!((r->type == VT_CTX || (r->type == VT_PKT && e->pt->ctx_kind == BPFX_CTX_BUFFER)) &&
+			      bpfx_scalar_is_const(&r->s) && r->s.t.value == 0))
+				return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: argument r%u must be the context pointer (unmodified)",
+					    fname, rn);
+			break;
+		case BPFX_ARG_CONST_MAP_PTR:
+			if (r->type != VT_MAP)
+				return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: argument r%u must be a map (lddw), but it is a %s",
+					    fname, rn, vt_names[r->type]);
+			if (r->flags & VF_NULL)
+				return vf_fail(e, st, BPFX_RULE_CALL_002,
+					    "%s: argument r%u is an inner map that may be NULL: check it first", fname, rn);
+			map = r->aux;
+			break;
+		case BPFX_ARG_PTR_TO_MAP_KEY:
+		case BPFX_ARG_PTR_TO_MAP_VALUE:
+		case BPFX_ARG_PTR_TO_UNINIT_MAP_VALUE: {
+			if (map < 0)
+				return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: map key/value argument r%u has no map argument before it",
+					    fname, rn);
+			uint64_t sz = k == BPFX_ARG_PTR_TO_MAP_KEY ? e->maps[map].key_size : e->maps[map].value_size;
+			if ((err = helper_mem(e, st, fname, rn, k == BPFX_ARG_PTR_TO_UNINIT_MAP_VALUE ? HM_WRITE : HM_READ, sz,
+					      sz)))
+				return err;
+			break;
+		}
+		case BPFX_ARG_PTR_TO_LONG:
+		case BPFX_ARG_PTR_TO_INT: {
+			uint64_t sz = k == BPFX_ARG_PTR_TO_LONG ? 8 : 4;
+			if ((err = helper_mem(e, st, fname, rn, HM_WRITE, sz, sz)))
+				return err;
+			break;
+		}
+		case BPFX_ARG_RELEASE_REF:
+			if (is_ptr(r) && (r->flags & VF_NULL))
+				return vf_fail(e, st, BPFX_RULE_MEM_004, "%s: argument r%u may be NULL; check it before releasing it",
+					    fname, rn);
+			if (!is_ptr(r) || !r->ref || !vf_has_ref(st, r->ref))
+				return vf_fail(e, st, BPFX_RULE_REF_002,
+					    "%s: argument r%u is not a live acquired reference (already released, or never "
+					    "acquired)",
+					    fname, rn);
+			if (!bpfx_scalar_is_const(&r->s) || r->s.t.value != 0)
+				return vf_fail(e, st, BPFX_RULE_REF_002,
+					    "%s: argument r%u must point where the acquiring call pointed (offset 0)", fname, rn);
+			release = r->ref;
+			break;
+		case BPFX_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+			if (r->type != VT_SCALAR || !bpfx_scalar_is_const(&r->s) || r->s.t.value > UINT32_MAX)
+				return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: allocation size r%u must be a known constant", fname,
+					    rn);
+			alloc = (int64_t)r->s.t.value;
+			break;
+		default:
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: argument %u has a kind (%d) this verifier does not check yet",
+				    fname, rn, (int)k);
+		}
+	}
+	if (pend >= 0)
+		return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: memory argument r%d is not followed by a size argument", fname, pend);
+	/* what the return kind needs, checked while the arguments are still visible */
+	switch (p->ret) {
+	case BPFX_RET_VOID:
+	case BPFX_RET_INTEGER:
+		break;
+	case BPFX_RET_MAP_VALUE_OR_NULL:
+		if (map < 0)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s returns a map value but takes no map argument", fname);
+		if (e->maps[map].kind == BPFX_MAP_KIND_OTHER)
+			return vf_fail(e, st, BPFX_RULE_MAP_002, "%s would return a value of map '%s', which has no direct value access",
+				    fname, vf_map_name(e, (uint32_t)map));
+		break;
+	case BPFX_RET_MEM_OR_NULL:
+	case BPFX_RET_ACQUIRED_MEM_OR_NULL:
+		if (alloc < 0)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s returns memory but has no allocation-size argument", fname);
+		if (p->ret == BPFX_RET_ACQUIRED_MEM_OR_NULL && st->nrefs == VMAX_REFS)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: more than %d references would be held at once", fname,
+				    VMAX_REFS);
+		break;
+	default:
+		return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: its return kind (%d) is not supported by this verifier", fname,
+			    (int)p->ret);
+	}
+	if (release) {
+		vf_remove_ref(st, release);
+		FOR_EACH_REG(st, r, {
+			if (r->ref == release)
+				vf_set_uninit(r);
+		});
+	}
+	for (unsigned i = 1; i <= 5; i++)
+		vf_set_uninit(reg(st, i));
+	if (p->flags & BPFX_PROTO_CHANGES_PACKET) {
+		/* the packet may have moved or shrunk: nothing proven about it holds */
+		st->pkt_range = 0;
+		st->meta_range = 0;
+		for (uint32_t fi = 0; fi < st->nframes; fi++) {
+			struct vframe *fr = st->fr[fi];
+			for (int i = 0; i < BPFX_NREGS; i++) {
+				struct vreg *r = &fr->regs[i];
+				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
+					vf_set_uninit(r);
+				else if (r->type == VT_SCALAR)
+					r->flags &= (uint8_t)~VF_LEN;
+			}
+			for (int sl = 0; sl < VSLOTS; sl++) {
+				if (fr->stype[sl * 8] != ST_SPILL)
+					continue;
+				struct vreg *r = VSPILL(fr, sl);
+				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
+					memset(&fr->stype[sl * 8], e->unpriv ? ST_INVALID : ST_MISC, 8);
+				else if (r->type == VT_SCALAR)
+					r->flags &= (uint8_t)~VF_LEN;
+			}
+		}
+	}
+	struct vreg *r0 = reg(st, 0);
+	switch (p->ret) {
+	case BPFX_RET_VOID:
+		vf_set_uninit(r0);
+		return 0;
+	case BPFX_RET_INTEGER:
+		vf_set_unknown(r0);
+		return 0;
+	case BPFX_RET_MAP_VALUE_OR_NULL:
+		if (map < 0)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s returns a map value but takes no map argument", fname);
+		if (e->maps[map].kind == BPFX_MAP_KIND_OTHER)
+			return vf_fail(e, st, BPFX_RULE_MAP_002, "%s would return a value of map '%s', which has no direct value access",
+				    fname, vf_map_name(e, (uint32_t)map));
+		if (e->maps[map].kind == BPFX_MAP_KIND_OF_MAPS) { /* the inner map, or NULL */
+			vf_set_ptr(r0, VT_MAP, 0);
+			r0->aux = e->maps[map].inner_map;
+			r0->flags = VF_NULL;
+			r0->id = ++e->next_id;
+			return 0;
+		}
+		vf_set_ptr(r0, VT_MAP_VALUE, 0);
+		r0->aux = (uint32_t)map;
+		r0->flags = VF_NULL;
+		r0->id = ++e->next_id;
+		return 0;
+	case BPFX_RET_MEM_OR_NULL:
+	case BPFX_RET_ACQUIRED_MEM_OR_NULL:
+		if (alloc < 0)
+			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s returns memory but has no allocation-size argument", fname);
+		vf_set_ptr(r0, VT_MEM, 0);
+		r0->aux = (uint32_t)alloc;
+		r0->flags = VF_NULL;
+		r0->id = ++e->next_id;
+		if (p->ret == BPFX_RET_ACQUIRED_MEM_OR_NULL) {
+			if (st->nrefs == VMAX_REFS)
+				return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: more than %d references would be held at once", fname,
+					    VMAX_REFS);
+			r0->ref = r0->id;
+			st->refs[st->nrefs] = r0->ref;
+			st->ref_insn[st->nrefs++] = st->pc;
+		}
+		return 0;
+	default:
+		return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: its return kind (%d) is not supported by this verifier", fname,
+			    (int)p->ret);
+	}
+}
+
+int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x)
+{
+	uint32_t target = st->pc + 1 + (uint32_t)x->imm;
+	if (st->nframes >= BPFX_MAX_CALL_DEPTH)
+		return vf_fail(e, st, BPFX_RULE_CFG_006, "this call would open frame %u; at most %d frames may be active",
+			    st->nframes + 1, BPFX_MAX_CALL_DEPTH);
+	struct vframe *nf = vf_frame_alloc(e);
+	if (!nf)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for a frame");
+	struct vframe *caller = cur(st);
+	for (int i = 1; i <= 5; i++)
+		nf->regs[i] = caller->regs[i];
+	vf_set_ptr(&nf->regs[10], VT_STACK, 0);
+	nf->regs[10].frame = (uint8_t)st->nframes;
+	nf->callsite = st->pc;
+	nf->subprog = e->subprog_of[target];
+	e->call_seen[st->pc] = 1;
+	st->fr[st->nframes++] = nf;
+	st->pc = target;
+	return 0;
+}
+
+int vf_do_exit(struct venv *e, struct vstate *st)
+{
+	int err;
+	if (reg(st, 0)->type == VT_UNINIT)
+		return vf_fail(e, st, BPFX_RULE_REG_001, "r0 (the return value) is not set on this path to exit");
+	if (st->nframes > 1) {
+		uint32_t fi = st->nframes - 1;
+		struct vreg r0 = *reg(st, 0);
+		if (r0.type == VT_STACK && r0.frame == fi)
+			return vf_fail(e, st, BPFX_RULE_CALL_006, "the function returns a pointer into its own stack frame");
+		struct vframe *f = st->fr[fi];
+		uint32_t callsite = f->callsite;
+		bool dangling = false;
+		for (uint32_t k = 0; k < fi; k++) {
+			for (int i = 0; i < BPFX_NREGS; i++)
+				dangling |= st->fr[k]->regs[i].type == VT_STACK && st->fr[k]->regs[i].frame == fi;
+			for (int s = 0; s < VSLOTS; s++)
+				dangling |= st->fr[k]->stype[s * 8] == ST_SPILL && VSPILL(st->fr[k], s)->type == VT_STACK &&
+					    VSPILL(st->fr[k], s)->frame == fi;
+		}
+		if (dangling)
+			return vf_fail(e, st, BPFX_RULE_CALL_006,
+				    "the function returns while a caller still holds a pointer into its stack frame");
+		vf_frame_free(e, f);
+		st->nframes--;
+		struct vframe *c = cur(st);
+		for (int i = 1; i <= 5; i++)
+			vf_set_uninit(&c->regs[i]);
+		c->regs[0] = r0;
+		st->pc = callsite + 1;
+		return 0;
+	}
+	struct vreg *r0 = reg(st, 0);
+	if (st->nrefs)
+		return vf_fail(e, st, BPFX_RULE_REF_001, "exit while still holding the reference acquired at insn %u%s",
+			    st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
+	if (is_ptr(r0) && e->unpriv)
+		return vf_fail(e, st, BPFX_RULE_LEAK_002, "r0 holds a %s pointer at exit", vt_names[r0->type]);
+	if (e->pt->flags & BPFX_PROG_TYPE_CHECK_RET) {
+		if (r0->type != VT_SCALAR || r0->s.r64.smin < e->pt->ret_min || r0->s.r64.smax > e->pt->ret_max) {
+			char buf[512];
+			vf_fmt_reg(e, r0, buf, sizeof(buf));
+			return vf_fail(e, st, BPFX_RULE_REG_002,
+				    "r0 at exit is %s; program type '%s' allows only [%lld, %lld]", buf, e->pt->name,
+				    (long long)e->pt->ret_min, (long long)e->pt->ret_max);
+		}
+	}
+	(void)err;
+	return 1;
+}
