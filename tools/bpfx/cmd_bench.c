@@ -40,6 +40,7 @@ struct bench_opts {
 	double min_time_ms;
 	int batches;
 	uint64_t seed;
+	uint64_t budget;       /* per-run instruction budget (0 = none): its cost */
 	int verbose;
 	int raw;               /* load NAME.<cpu>.bin instead of the ELF object */
 	int csv;               /* machine-readable output */
@@ -82,6 +83,8 @@ static void usage(FILE *f)
 		"  --dir DIR         benchmark artifacts (default: bench/ next to this binary)\n"
 		"  --native LIB      native library (default DIR/libbpfx_bench_native.so)\n"
 		"  --seed N          input PRNG seed (default 1)\n"
+		"  --budget N        give every run an instruction budget of N back edges +\n"
+		"                    calls (measures what budget accounting costs)\n"
 		"  --csv             print CSV (program,insns,native_ns,E_ns,E_ratio...)\n"
 		"  --list            list the programs and exit\n"
 		"  -v, --verbose     log every VM message\n"
@@ -441,7 +444,8 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 		struct runner er = {
 			.desc = d, .prog = prog, .mem = work, .len = len, .expect = expect,
 			.engine_name = ename, .log = lg,
-			.ro = {.sz = sizeof(er.ro), .engine = o->engines[e], .ctx = work, .ctx_len = (size_t)len},
+			.ro = {.sz = sizeof(er.ro), .engine = o->engines[e], .ctx = work, .ctx_len = (size_t)len,
+			       .budget = o->budget},
 		};
 		/* First run, on fresh input: r0 and memory against native. */
 		struct bpfx_run_result res;
@@ -632,7 +636,7 @@ int cmd_bench(int argc, char **argv)
 		} else if (a[0] == '-' && a[1] && !has_val) {
 			if (strcmp(a, "--engine") && strcmp(a, "--iterations") && strcmp(a, "--min-time") &&
 			    strcmp(a, "--batches") && strcmp(a, "--cpu") && strcmp(a, "--dir") &&
-			    strcmp(a, "--native") && strcmp(a, "--seed"))
+			    strcmp(a, "--native") && strcmp(a, "--seed") && strcmp(a, "--budget"))
 				fprintf(stderr, "bpfx bench: unknown option '%s'\n", a);
 			else
 				fprintf(stderr, "bpfx bench: %s needs a value\n", a);
@@ -650,6 +654,9 @@ int cmd_bench(int argc, char **argv)
 			if (parse_u64(a, argv[++i], 1, MAX_BATCHES, &v))
 				goto usage_err;
 			o.batches = (int)v;
+		} else if (!strcmp(a, "--budget")) {
+			if (parse_u64(a, argv[++i], 1, UINT64_MAX, &o.budget))
+				goto usage_err;
 		} else if (!strcmp(a, "--seed")) {
 			if (parse_u64(a, argv[++i], 0, UINT64_MAX, &o.seed))
 				goto usage_err;
