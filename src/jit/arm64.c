@@ -37,6 +37,7 @@
 #include "../isa/isa_internal.h"
 #include "arm64.h"
 #include "jit.h"
+#include "runtime.h"
 
 #define R0 7
 #define RUN 23
@@ -60,16 +61,7 @@ static const uint8_t reg_map[11] = {7, 0, 1, 2, 3, 4, 19, 20, 21, 22, 25};
 
 enum { EX_BUDGET, EX_CANCEL, EX_DEPTH, EX_NOHELPER, EX_BADJUMP, EX_STOP, EX_PKT, EX__COUNT };
 
-struct bpfx_jit_prog {
-	uint8_t *image;       /* executable mapping (read + execute) */
-	size_t map_size;      /* bytes mapped */
-	size_t code_size;     /* bytes of code */
-	size_t count;         /* BPF slots */
-	uint32_t *addrs;      /* count + 1 offsets */
-	uint32_t *entry;      /* per slot: offset of its function prologue, or 0 */
-	uint64_t *gotox;      /* per slot: native address of the code, or 0; NULL if no gotox */
-	uint32_t max_depth;
-};
+/* struct bpfx_jit_prog: runtime.h */
 
 struct jit {
 	const struct bpfx_diag *d;
@@ -900,18 +892,6 @@ static void jit_cleanup(struct jit *j)
 	free(j->stub_kind);
 }
 
-void bpfx_jit_free(struct bpfx_jit_prog *p)
-{
-	if (!p)
-		return;
-	if (p->image)
-		munmap(p->image, p->map_size);
-	free(p->addrs);
-	free(p->entry);
-	free(p->gotox);
-	free(p);
-}
-
 int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
 		     const int16_t *ops, const struct bpfx_jit_env *env, struct bpfx_jit_prog **out)
 {
@@ -967,6 +947,9 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	}
 	p->count = count;
 	p->max_depth = depth;
+	p->frame_bytes = FRAME_BYTES;
+	p->tramp_off = 0;
+	p->restore_frame_low = true;
 
 	/* Function entries: instruction 0, local call targets, code addresses. */
 	bool gotox = false;
@@ -1060,85 +1043,4 @@ fail:
 		free(j->entry);
 	}
 	return err;
-}
-
-typedef uint64_t (*tramp_fn)(const uint64_t *args, struct bpfx_jit_run *run, const void *entry);
-
-static uint64_t run_entry(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
-			  struct bpfx_jit_run *run)
-{
-	tramp_fn fn;
-	void *code = p->image;
-	memcpy(&fn, &code, sizeof(fn));
-	return fn(args, run, p->image + p->entry[insn]);
-}
-
-uint64_t bpfx_jit_enter(const struct bpfx_jit_prog *p, void *ctx, uint64_t ctx_len,
-			struct bpfx_jit_run *run)
-{
-	uint64_t args[5] = {(uint64_t)(uintptr_t)ctx, ctx_len, 0, 0, 0};
-	run->status = 0;
-	run->insn = 0;
-	run->stop = 0;
-	run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
-	uint64_t r0 = run_entry(p, 0, args, run);
-	run->saved_rsp = 0;
-	return r0;
-}
-
-int bpfx_jit_call(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
-		  struct bpfx_jit_run *run, uint64_t *r0)
-{
-	if (insn >= p->count || !p->entry[insn])
-		return BPFX_E_INVAL;
-	uint64_t saved_sp = run->saved_rsp, limit = run->stack_limit, depth_bytes = run->depth_bytes;
-	if (saved_sp) {
-		/* Nested: the helper's caller is at depth (saved_rsp - helper_rsp) / FRAME_BYTES. */
-		uint64_t used = saved_sp - run->helper_rsp;
-		uint64_t total = (uint64_t)p->max_depth * FRAME_BYTES;
-		if (used + FRAME_BYTES > total) {
-			run->stop = 1;
-			run->stop_status = BPFX_E_CALL_DEPTH;
-			return BPFX_E_CALL_DEPTH;
-		}
-		run->depth_bytes = total - used;
-	} else {
-		run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
-		run->status = 0;
-		run->stop = 0;
-	}
-	int32_t outer_status = run->status;
-	uint32_t outer_insn = run->insn;
-	uint64_t frame_low = run->frame_low;
-	run->status = 0;
-	uint64_t v = run_entry(p, insn, args, run);
-	int st = run->status;
-	run->saved_rsp = saved_sp;
-	run->stack_limit = limit;
-	run->depth_bytes = depth_bytes;
-	if (saved_sp) {
-		run->frame_low = frame_low;
-		if (st) {
-			run->stop = 1;
-			run->stop_status = st;
-			run->stop_r0 = 0;
-		}
-		run->status = outer_status;
-		run->insn = outer_insn;
-	}
-	if (r0)
-		*r0 = v;
-	return st;
-}
-
-const void *bpfx_jit_code(const struct bpfx_jit_prog *p, size_t *size)
-{
-	if (size)
-		*size = p->code_size;
-	return p->image;
-}
-
-size_t bpfx_jit_insn_offset(const struct bpfx_jit_prog *p, size_t insn)
-{
-	return insn <= p->count ? p->addrs[insn] : SIZE_MAX;
 }

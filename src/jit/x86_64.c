@@ -1035,18 +1035,6 @@ static void jit_cleanup(struct jit *j)
 	free(j->stubs);
 }
 
-void bpfx_jit_free(struct bpfx_jit_prog *p)
-{
-	if (!p)
-		return;
-	if (p->image)
-		munmap(p->image, p->map_size);
-	free(p->addrs);
-	free(p->entry);
-	free(p->gotox);
-	free(p);
-}
-
 int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
 		     const int16_t *ops, const struct bpfx_jit_env *env, struct bpfx_jit_prog **out)
 {
@@ -1098,6 +1086,9 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	}
 	p->count = count;
 	p->max_depth = depth;
+	p->frame_bytes = FRAME_BYTES;
+	p->tramp_off = 16;
+	p->restore_frame_low = false;
 
 	/* Function entries: instruction 0, local call targets, code addresses. */
 	bool gotox = false;
@@ -1214,83 +1205,4 @@ fail:
 		free(j->entry);
 	}
 	return err;
-}
-
-typedef uint64_t (*tramp_fn)(const uint64_t *args, struct bpfx_jit_run *run, const void *entry);
-
-static uint64_t run_entry(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
-			  struct bpfx_jit_run *run)
-{
-	tramp_fn fn;
-	void *code = p->image + 16;
-	memcpy(&fn, &code, sizeof(fn));
-	return fn(args, run, p->image + p->entry[insn]);
-}
-
-uint64_t bpfx_jit_enter(const struct bpfx_jit_prog *p, void *ctx, uint64_t ctx_len,
-			struct bpfx_jit_run *run)
-{
-	uint64_t args[5] = {(uint64_t)(uintptr_t)ctx, ctx_len, 0, 0, 0};
-	run->status = 0;
-	run->insn = 0;
-	run->stop = 0;
-	run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
-	uint64_t r0 = run_entry(p, 0, args, run);
-	run->saved_rsp = 0;
-	return r0;
-}
-
-int bpfx_jit_call(const struct bpfx_jit_prog *p, size_t insn, const uint64_t args[5],
-		  struct bpfx_jit_run *run, uint64_t *r0)
-{
-	if (insn >= p->count || !p->entry[insn])
-		return BPFX_E_INVAL;
-	uint64_t saved_rsp = run->saved_rsp, limit = run->stack_limit, depth_bytes = run->depth_bytes;
-	if (saved_rsp) {
-		/* Nested: the helper's caller is at depth (saved_rsp - helper_rsp) / FRAME_BYTES. */
-		uint64_t used = saved_rsp - run->helper_rsp;
-		uint64_t total = (uint64_t)p->max_depth * FRAME_BYTES;
-		if (used + FRAME_BYTES > total) {
-			run->stop = 1;
-			run->stop_status = BPFX_E_CALL_DEPTH;
-			return BPFX_E_CALL_DEPTH;
-		}
-		run->depth_bytes = total - used;
-	} else {
-		run->depth_bytes = (uint64_t)p->max_depth * FRAME_BYTES;
-		run->status = 0;
-		run->stop = 0;
-	}
-	int32_t outer_status = run->status;
-	uint32_t outer_insn = run->insn;
-	run->status = 0;
-	uint64_t v = run_entry(p, insn, args, run);
-	int st = run->status;
-	run->saved_rsp = saved_rsp;
-	run->stack_limit = limit;
-	run->depth_bytes = depth_bytes;
-	if (saved_rsp) {
-		if (st) {
-			run->stop = 1;
-			run->stop_status = st;
-			run->stop_r0 = 0;
-		}
-		run->status = outer_status;
-		run->insn = outer_insn;
-	}
-	if (r0)
-		*r0 = v;
-	return st;
-}
-
-const void *bpfx_jit_code(const struct bpfx_jit_prog *p, size_t *size)
-{
-	if (size)
-		*size = p->code_size;
-	return p->image;
-}
-
-size_t bpfx_jit_insn_offset(const struct bpfx_jit_prog *p, size_t insn)
-{
-	return insn <= p->count ? p->addrs[insn] : SIZE_MAX;
 }

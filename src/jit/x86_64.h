@@ -14,6 +14,7 @@
 
 #include "../isa/isa_internal.h"
 #include "jit.h"
+#include "runtime.h"
 
 #if !defined(__x86_64__)
 #error "the bpfx JIT currently only has an x86-64 backend"
@@ -64,16 +65,7 @@ enum exit_kind {
 #define RUN_OFF(f) ((int32_t)offsetof(struct bpfx_jit_run, f) - RUN_BIAS)
 _Static_assert(sizeof(struct bpfx_jit_run) <= RUN_BIAS + 128, "run state beyond disp8 reach");
 
-struct bpfx_jit_prog {
-	uint8_t *image;       /* executable mapping (read + execute) */
-	size_t map_size;      /* bytes mapped */
-	size_t code_size;     /* bytes of code */
-	size_t count;         /* BPF slots */
-	uint32_t *addrs;      /* count + 1 offsets */
-	uint32_t *entry;      /* per slot: offset of its function prologue, or 0 */
-	uint64_t *gotox;      /* per slot: native address of the code, or 0; NULL if no gotox */
-	uint32_t max_depth;
-};
+/* struct bpfx_jit_prog: runtime.h */
 
 struct stub {
 	uint32_t insn;
