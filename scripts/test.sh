@@ -4,7 +4,8 @@
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (clang-19, -O2;
 #      randomized tests at 1/50 scale: BPFX_TEST_QUICK);
 #   3. the interpreter built with plain-switch dispatch, its tests again;
-#   4. the unit tests under valgrind memcheck;
+#   4. the unit tests under valgrind memcheck (--fair-sched: tests whose
+#      threads spin until another cancels them would starve otherwise);
 #   5. the arm64 cross build: JIT, VM and the data-driven suite under qemu-user;
 #   6. a short libFuzzer smoke run of every fuzz target.
 # Prints one closing line "N passed, M failed" over all phases; exits non-zero
@@ -68,7 +69,7 @@ if [ $quick = 0 ]; then
     for t in build/tests/test_* build/tests/*/test_*; do
       [ -f "$t" ] && [ -x "$t" ] || continue
       start=$SECONDS
-      BPFX_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >/dev/null 2>build/valgrind.log
+      BPFX_TEST_QUICK=1 timeout 600 valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" >/dev/null 2>build/valgrind.log
       rc=$?
       if [ $rc = 0 ]; then
         echo "valgrind: $(basename "$t") clean ($((SECONDS - start)) s)"
@@ -80,7 +81,7 @@ if [ $quick = 0 ]; then
         total_fail=$((total_fail + 1)); phase_fail=1
       fi
     done
-    if [ -d tests/data ] && BPFX_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    if [ -d tests/data ] && BPFX_TEST_QUICK=1 timeout 600 valgrind -q --fair-sched=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
          build/bpfx test tests/data --engine all >/dev/null 2>build/valgrind.log; then
       total_pass=$((total_pass + 1))
     else
