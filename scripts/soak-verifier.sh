@@ -30,10 +30,15 @@ end=$(($(date +%s) + $(awk "BEGIN{print int($hours*3600)}")))
 build() {
 	cmake -S "$src" -B "$bdir" -DCMAKE_C_COMPILER=clang-19 -DBPFX_FUZZ=ON -DBPFX_BENCH=OFF \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log" 2>&1 &&
-		cmake --build "$bdir" -j1 --target fuzz_verify bpfx >"$work/build.log" 2>&1
+		cmake --build "$bdir" -j1 --target fuzz_verify >"$work/build.log" 2>&1
 }
 
 seed() {
+	# The fuzz build's library is instrumented, so the assembler comes from a
+	# plain build of its own.
+	cmake -S "$src" -B "$work/tool" -DBPFX_BENCH=OFF >"$work/tool.log" 2>&1 &&
+		cmake --build "$work/tool" -j1 --target bpfx >>"$work/tool.log" 2>&1 ||
+		{ echo "soak: no assembler for the seeds (see $work/tool.log)" >&2; return 0; }
 	# Each "== name" case of a verifier table becomes one seed program.
 	for t in "$src"/tests/verifier/*.data; do
 		awk -v dir="$work/seeds" -v base="$(basename "$t" .data)" '
@@ -43,7 +48,7 @@ seed() {
 	done
 	for s in "$work"/seeds/*.s; do
 		[ -e "$s" ] || continue
-		"$bdir/bpfx" asm "$s" -o "${s%.s}.bin" >/dev/null 2>&1 || true
+		"$work/tool/bpfx" asm "$s" -o "${s%.s}.bin" >/dev/null 2>&1 || true
 		rm -f "$s"
 	done
 }
