@@ -37,7 +37,7 @@ seed() {
 	# The fuzz build's library is instrumented, so the assembler comes from a
 	# plain build of its own.
 	cmake -S "$src" -B "$work/tool" -DBPFX_BENCH=OFF >"$work/tool.log" 2>&1 &&
-		cmake --build "$work/tool" -j1 --target bpfx >>"$work/tool.log" 2>&1 ||
+		cmake --build "$work/tool" -j1 --target bpfx_cli >>"$work/tool.log" 2>&1 ||
 		{ echo "soak: no assembler for the seeds (see $work/tool.log)" >&2; return 0; }
 	# Each "== name" case of a verifier table becomes one seed program.
 	for t in "$src"/tests/verifier/*.data; do
