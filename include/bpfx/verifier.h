@@ -45,6 +45,11 @@ enum bpfx_ctx_kind {
 	/* r1 = pointer to a context struct of ctx_size bytes; accesses must hit
 	 * a described field; packet fields load as packet pointers. */
 	BPFX_CTX_STRUCT = 1,
+	/* r1 = pointer to ctx_size bytes of plain memory the program may read
+	 * and write anywhere inside, at constant or bounded variable offsets
+	 * (no fields; Linux's syscall programs). The host must pass at least
+	 * ctx_size bytes. */
+	BPFX_CTX_MEMORY = 2,
 };
 
 enum bpfx_field_kind {
@@ -52,6 +57,9 @@ enum bpfx_field_kind {
 	BPFX_FIELD_PACKET,          /* loads as the start of the packet */
 	BPFX_FIELD_PACKET_END,      /* loads as one past the end of the packet */
 	BPFX_FIELD_PACKET_META,     /* loads as the start of the metadata before the packet */
+	/* loads as a pointer (never NULL) to mem_size bytes of memory the
+	 * program may read and write (flow_dissector's flow_keys) */
+	BPFX_FIELD_MEM,
 };
 
 #define BPFX_FIELD_READ 0x1u
@@ -66,6 +74,7 @@ struct bpfx_ctx_field {
 	 * 1 << log2(bytes) (1 = u8, 2 = u16, 4 = u32, 8 = u64); 0 means only
 	 * the whole field. Pointer fields are always read whole. */
 	uint32_t narrow_sizes;
+	uint32_t mem_size;          /* BPFX_FIELD_MEM: bytes it points to (1 .. 2^29) */
 };
 
 #define BPFX_PROG_TYPE_CHECK_RET 0x1u     /* r0 at exit must lie in [ret_min, ret_max] */
@@ -107,8 +116,8 @@ struct bpfx_platform_opts {
 BPFX_API int bpfx_platform_create(const struct bpfx_platform_opts *opts, bpfx_platform **out);
 /* A bundled platform by name: "generic", or "linux" (the Linux program
  * types with their contexts - xdp, socket_filter, sched_cls/act, cgroup_*,
- * lwt_*, sk_skb, sk_msg, sock_ops, kprobe, perf_event, tracepoint,
- * raw_tracepoint - and the helpers each may call; docs/verifier.md).
+ * lwt_*, sk_skb, sk_msg, sock_ops, flow_dissector, syscall, kprobe,
+ * perf_event, tracepoint, raw_tracepoint - and the helpers each may call; docs/verifier.md).
  * BPFX_E_NOENT for others. The result is the caller's to configure further
  * and to destroy. */
 BPFX_API int bpfx_platform_bundled(const char *name, bpfx_platform **out);
@@ -119,6 +128,11 @@ BPFX_API const char *bpfx_platform_name(const bpfx_platform *p);
 BPFX_API int bpfx_platform_find_prog_type(const bpfx_platform *p, const char *name);
 /* Adds a program type (copied). The first one added is the default. */
 BPFX_API int bpfx_platform_add_prog_type(bpfx_platform *p, const struct bpfx_prog_type *type);
+/* Sets the context size of a BPFX_CTX_MEMORY program type (at most 2^29
+ * bytes; the linux "syscall" type starts at 4096): programs may access
+ * [0, ctx_size), and runs must pass that much. BPFX_E_NOENT for an unknown
+ * type, BPFX_E_INVAL for another ctx_kind or a size out of range. */
+BPFX_API int bpfx_platform_set_ctx_size(bpfx_platform *p, const char *type, uint32_t ctx_size);
 /* Adds (or replaces) helper `id` / kfunc `btf_id` with its prototype (copied). */
 BPFX_API int bpfx_platform_add_helper(bpfx_platform *p, uint32_t id, const char *name,
 				      const struct bpfx_func_proto *proto);

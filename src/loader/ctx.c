@@ -78,9 +78,10 @@ const char *ctx_verifier_type(enum bpfx_ctx_type ctx, const char *type)
 		return "bpfx-xdp";
 	if (ctx == BPFX_CTX_TYPE_SKB)
 		return "bpfx-skb";
-	/* The Linux contexts of these hold packet pointers, which runs with a
-	 * plain context buffer do not provide: verify them as buffer programs */
-	if (type && (!strcmp(type, "sock_ops") || !strcmp(type, "sk_msg")))
+	/* The Linux contexts of these hold packet (or flow_keys) pointers,
+	 * which runs with a plain context buffer do not provide: verify them as
+	 * buffer programs */
+	if (type && (!strcmp(type, "sock_ops") || !strcmp(type, "sk_msg") || !strcmp(type, "flow_dissector")))
 		return NULL;
 	return type && type[0] ? type : NULL;
 }
@@ -89,12 +90,12 @@ int ctx_add_prog_types(bpfx_platform *p)
 {
 	const uint32_t R = BPFX_FIELD_READ, RW = BPFX_FIELD_READ | BPFX_FIELD_WRITE;
 	const struct bpfx_ctx_field xf[] = {
-		{12, 4, R, BPFX_FIELD_SCALAR, 0x7},
-		{16, 4, R, BPFX_FIELD_SCALAR, 0x7},
-		{20, 4, R, BPFX_FIELD_SCALAR, 0x7},
-		{offsetof(struct shadow_xdp, p_data), 8, R, BPFX_FIELD_PACKET, 0},
-		{offsetof(struct shadow_xdp, p_end), 8, R, BPFX_FIELD_PACKET_END, 0},
-		{offsetof(struct shadow_xdp, p_meta), 8, R, BPFX_FIELD_PACKET_META, 0},
+		{12, 4, R, BPFX_FIELD_SCALAR, 0x7, 0},
+		{16, 4, R, BPFX_FIELD_SCALAR, 0x7, 0},
+		{20, 4, R, BPFX_FIELD_SCALAR, 0x7, 0},
+		{offsetof(struct shadow_xdp, p_data), 8, R, BPFX_FIELD_PACKET, 0, 0},
+		{offsetof(struct shadow_xdp, p_end), 8, R, BPFX_FIELD_PACKET_END, 0, 0},
+		{offsetof(struct shadow_xdp, p_meta), 8, R, BPFX_FIELD_PACKET_META, 0, 0},
 	};
 	struct bpfx_prog_type xdp = {.sz = sizeof(xdp), .name = "bpfx-xdp", .ctx_kind = BPFX_CTX_STRUCT,
 				     .ctx_size = sizeof(struct shadow_xdp), .fields = xf,
@@ -107,12 +108,12 @@ int ctx_add_prog_types(bpfx_platform *p)
 	static const uint32_t rw[] = {SKB_MARK, SKB_QUEUE, SKB_PRIORITY, SKB_TC_INDEX, SKB_CB, SKB_CB + 4,
 				      SKB_CB + 8, SKB_CB + 12, SKB_CB + 16, SKB_HASH, SKB_TC_CLASSID};
 	for (size_t i = 0; i < BPFX_ARRAY_SIZE(ro); i++)
-		sf[n++] = (struct bpfx_ctx_field){ro[i], 4, R, BPFX_FIELD_SCALAR, 0x7};
+		sf[n++] = (struct bpfx_ctx_field){ro[i], 4, R, BPFX_FIELD_SCALAR, 0x7, 0};
 	for (size_t i = 0; i < BPFX_ARRAY_SIZE(rw); i++)
-		sf[n++] = (struct bpfx_ctx_field){rw[i], 4, RW, BPFX_FIELD_SCALAR, 0x7};
-	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_data), 8, R, BPFX_FIELD_PACKET, 0};
-	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_end), 8, R, BPFX_FIELD_PACKET_END, 0};
-	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_meta), 8, R, BPFX_FIELD_PACKET_META, 0};
+		sf[n++] = (struct bpfx_ctx_field){rw[i], 4, RW, BPFX_FIELD_SCALAR, 0x7, 0};
+	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_data), 8, R, BPFX_FIELD_PACKET, 0, 0};
+	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_end), 8, R, BPFX_FIELD_PACKET_END, 0, 0};
+	sf[n++] = (struct bpfx_ctx_field){offsetof(struct shadow_skb, p_meta), 8, R, BPFX_FIELD_PACKET_META, 0, 0};
 	struct bpfx_prog_type skb = {.sz = sizeof(skb), .name = "bpfx-skb", .ctx_kind = BPFX_CTX_STRUCT,
 				     .ctx_size = sizeof(struct shadow_skb), .fields = sf, .nfields = n,
 				     .max_packet = 65535};

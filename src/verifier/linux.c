@@ -7,8 +7,8 @@
  * xdp_md, bpf_sock, bpf_sock_ops, bpf_sock_addr, sk_msg_md,
  * bpf_perf_event_data, pt_regs) and the documented helper list (ids and
  * argument meanings). Pointer-valued context fields other than packet
- * pointers (skb->sk, skb->flow_keys, sock_ops->sk, ...) are left out: reading
- * them is refused, which is safe. */
+ * pointers and flow_dissector's flow_keys (skb->sk, sock_ops->sk, ...) are
+ * left out: reading them is refused, which is safe. */
 #include <string.h>
 
 #include "verifier_internal.h"
@@ -29,6 +29,8 @@ enum {
 	K_LWT = 1u << 11,    /* lwt_in, lwt_out, lwt_xmit */
 	K_LWTX = 1u << 12,   /* lwt_xmit only */
 	K_CGADDR = 1u << 13, /* cgroup_sock_addr */
+	K_FLOW = 1u << 14,   /* flow_dissector */
+	K_SYSCALL = 1u << 15, /* syscall */
 	K_ALL = 0xffffffffu,
 };
 #define K_SKBNET (K_TC | K_LWTX)                 /* may rewrite skb packets and headers */
@@ -88,7 +90,7 @@ static const struct linux_helper linux_helpers[] = {
 	{23, "bpf_redirect", K_TC | K_XDP | K_LWTX, {R_INT, {A_ANY, A_ANY}, 0}},
 	{24, "bpf_get_route_realm", K_TC | K_LWT, {R_INT, {A_CTX}, 0}},
 	{25, "bpf_perf_event_output", K_ALL, {R_INT, {A_CTX, A_MAP, A_ANY, A_MEM, A_SZ0}, 0}},
-	{26, "bpf_skb_load_bytes", K_SOCK | K_TC | K_CGSKB | K_SKSKB | K_LWT,
+	{26, "bpf_skb_load_bytes", K_SOCK | K_TC | K_CGSKB | K_SKSKB | K_LWT | K_FLOW,
 	 {R_INT, {A_CTX, A_ANY, A_UMEM, A_SZ}, 0}},
 	{27, "bpf_get_stackid", K_TRACE, {R_INT, {A_CTX, A_MAP, A_ANY}, 0}},
 	{28, "bpf_csum_diff", K_TC | K_XDP | K_LWT | K_SKSKB, {R_INT, {A_MEMN, A_SZ0, A_MEMN, A_SZ0, A_ANY}, 0}},
@@ -150,6 +152,13 @@ static const struct linux_helper linux_helpers[] = {
 	{132, "bpf_ringbuf_submit", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{133, "bpf_ringbuf_discard", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{134, "bpf_ringbuf_query", K_ALL, {R_INT, {A_MAP, A_ANY}, 0}},
+	/* syscall programs: the bpf(2) command itself is described for its
+	 * prototype but callable by no type (a user-space host has no bpf(2) to
+	 * forward it to); the others are the host's to implement */
+	{166, "bpf_sys_bpf", 0, {R_INT, {A_ANY, A_MEM, A_SZ}, 0}},
+	{167, "bpf_btf_find_by_name_kind", K_SYSCALL, {R_INT, {A_MEM, A_SZ, A_ANY, A_ANY}, 0}},
+	{168, "bpf_sys_close", K_SYSCALL, {R_INT, {A_ANY}, 0}},
+	{179, "bpf_kallsyms_lookup_name", K_SYSCALL, {R_INT, {A_MEM, A_SZ, A_ANY, BPFX_ARG_PTR_TO_LONG}, 0}},
 };
 
 /* ---- context layouts ---- */
@@ -166,7 +175,7 @@ static void add_field(struct fields *fs, uint32_t off, uint32_t size, uint32_t a
 		      uint32_t narrow)
 {
 	if (fs->n < sizeof(fs->f) / sizeof(fs->f[0]))
-		fs->f[fs->n++] = (struct bpfx_ctx_field){off, size, access, kind, narrow};
+		fs->f[fs->n++] = (struct bpfx_ctx_field){off, size, access, kind, narrow, 0};
 }
 
 /* Read-only u64 words over [0, size), narrow reads allowed. */
@@ -298,8 +307,8 @@ static void sk_msg_fields(struct fields *fs)
 
 /* ---- the platform ---- */
 
-static int add_type(bpfx_platform *p, const char *name, uint32_t kinds, uint32_t ctx_size,
-		    const struct bpfx_ctx_field *fields, size_t nfields, uint32_t flags)
+static int add_type_kind(bpfx_platform *p, const char *name, uint32_t kinds, enum bpfx_ctx_kind ctx_kind,
+			 uint32_t ctx_size, const struct bpfx_ctx_field *fields, size_t nfields, uint32_t flags)
 {
 	uint32_t ids[sizeof(linux_helpers) / sizeof(linux_helpers[0])];
 	size_t n = 0;
@@ -308,7 +317,7 @@ static int add_type(bpfx_platform *p, const char *name, uint32_t kinds, uint32_t
 			ids[n++] = linux_helpers[i].id;
 	struct bpfx_prog_type t = {.sz = sizeof(t),
 				   .name = name,
-				   .ctx_kind = BPFX_CTX_STRUCT,
+				   .ctx_kind = ctx_kind,
 				   .ctx_size = ctx_size,
 				   .fields = fields,
 				   .nfields = nfields,
@@ -318,6 +327,17 @@ static int add_type(bpfx_platform *p, const char *name, uint32_t kinds, uint32_t
 				   .max_packet = 65535};
 	return bpfx_platform_add_prog_type(p, &t);
 }
+
+static int add_type(bpfx_platform *p, const char *name, uint32_t kinds, uint32_t ctx_size,
+		    const struct bpfx_ctx_field *fields, size_t nfields, uint32_t flags)
+{
+	return add_type_kind(p, name, kinds, BPFX_CTX_STRUCT, ctx_size, fields, nfields, flags);
+}
+
+/* sizeof(struct bpf_flow_keys): nhoff .. flow_label */
+#define FLOW_KEYS_SIZE 56
+/* syscall programs: context bytes until the host says otherwise */
+#define SYSCALL_CTX_DEFAULT 4096
 
 int bpfx_linux_platform(bpfx_platform **out)
 {
@@ -396,6 +416,21 @@ int bpfx_linux_platform(bpfx_platform **out)
 	sk_msg_fields(&fs);
 	if (!err)
 		err = add_type(p, "sk_msg", K_SKMSG, 80, fs.f, fs.n, 0);
+	/* flow_dissector: of the __sk_buff only data, data_end (read-only
+	 * packet) and flow_keys (the struct bpf_flow_keys the program fills)
+	 * are readable, nothing is writable; any return value is accepted */
+	static const struct bpfx_ctx_field flow_fields[] = {
+		{.offset = SKB_DATA, .size = 4, .access = RD, .kind = BPFX_FIELD_PACKET},
+		{.offset = SKB_DATA_END, .size = 4, .access = RD, .kind = BPFX_FIELD_PACKET_END},
+		{.offset = 144, .size = 8, .access = RD, .kind = BPFX_FIELD_MEM, .mem_size = FLOW_KEYS_SIZE},
+	};
+	if (!err)
+		err = add_type(p, "flow_dissector", K_FLOW, 192, flow_fields, 3, BPFX_PROG_TYPE_PACKET_RDONLY);
+	/* syscall: the context is the caller's buffer (Linux: ctx_size_in
+	 * bytes, refused when shorter than the furthest byte the program
+	 * uses); here a fixed size the host may change, accessed as memory */
+	if (!err)
+		err = add_type_kind(p, "syscall", K_TRACE | K_SYSCALL, BPFX_CTX_MEMORY, SYSCALL_CTX_DEFAULT, NULL, 0, 0);
 	for (size_t i = 0; !err && i < sizeof(linux_helpers) / sizeof(linux_helpers[0]); i++)
 		err = bpfx_platform_add_helper(p, linux_helpers[i].id, linux_helpers[i].name, &linux_helpers[i].proto);
 	if (err) {

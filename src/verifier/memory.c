@@ -214,7 +214,10 @@ static int ctx_access(struct venv *e, struct vstate *st, unsigned pr, const stru
 		vf_set_ptr(out, VT_PKT_END, 0);
 	else if (fd->kind == BPFX_FIELD_PACKET_META)
 		vf_set_ptr(out, VT_PKT_META, 0);
-	else
+	else if (fd->kind == BPFX_FIELD_MEM) {
+		vf_set_ptr(out, VT_MEM, 0); /* never NULL: the host always provides it */
+		out->aux = fd->mem_size;
+	} else
 		vf_set_unknown(out);
 	return 0;
 }
@@ -257,7 +260,7 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 	case VT_MEM:
 		if (lo < 0 || hi > (int64_t)p->aux)
 			return vf_fail(e, st, BPFX_RULE_MEM_002,
-				    "r%u%+d: %d-byte access at [%lld, %lld) is outside the %u bytes the helper returned", pr,
+				    "r%u%+d: %d-byte access at [%lld, %lld) is outside the %u bytes of memory it points to", pr,
 				    off, size, (long long)lo, (long long)hi, p->aux);
 		if (write && (p->flags & VF_RDONLY))
 			return vf_fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: the memory is read-only", pr, off);

@@ -76,9 +76,13 @@ int bpfx_platform_add_prog_type(bpfx_platform *p, const struct bpfx_prog_type *t
 		return err;
 	if (!t.name || !*t.name)
 		return bpfx_fail(&p->diag, BPFX_E_INVAL, "program type: a name is required");
-	if (t.ctx_kind != BPFX_CTX_BUFFER && t.ctx_kind != BPFX_CTX_STRUCT)
+	if (t.ctx_kind != BPFX_CTX_BUFFER && t.ctx_kind != BPFX_CTX_STRUCT && t.ctx_kind != BPFX_CTX_MEMORY)
 		return bpfx_fail(&p->diag, BPFX_E_INVAL, "program type '%s': unknown ctx_kind %d", t.name,
 				 (int)t.ctx_kind);
+	if (t.ctx_kind == BPFX_CTX_MEMORY && (t.nfields || t.ctx_size > (1u << 29)))
+		return bpfx_fail(&p->diag, BPFX_E_INVAL,
+				 "program type '%s': a memory context has no fields and at most 2^29 bytes (%u given)",
+				 t.name, t.ctx_size);
 	for (size_t i = 0; i < t.nfields; i++) {
 		const struct bpfx_ctx_field *f = &t.fields[i];
 		if (!f->size || f->size > 8 || (uint64_t)f->offset + f->size > t.ctx_size)
@@ -89,6 +93,13 @@ int bpfx_platform_add_prog_type(bpfx_platform *p, const struct bpfx_prog_type *t
 		if (f->kind != BPFX_FIELD_SCALAR && f->size != 4 && f->size != 8)
 			return bpfx_fail(&p->diag, BPFX_E_INVAL,
 					 "program type '%s': packet pointer field %zu must be 4 or 8 bytes", t.name, i);
+		if ((unsigned)f->kind > BPFX_FIELD_MEM)
+			return bpfx_fail(&p->diag, BPFX_E_INVAL, "program type '%s': field %zu has unknown kind %d",
+					 t.name, i, (int)f->kind);
+		if (f->kind == BPFX_FIELD_MEM && (!f->mem_size || f->mem_size > (1u << 29)))
+			return bpfx_fail(&p->diag, BPFX_E_INVAL,
+					 "program type '%s': memory field %zu points to %u bytes; 1 .. 2^29 are allowed",
+					 t.name, i, f->mem_size);
 	}
 	for (size_t i = 0; i < p->ntypes; i++)
 		if (!strcmp(p->types[i].t.name, t.name))
@@ -127,6 +138,25 @@ int bpfx_platform_find_prog_type(const bpfx_platform *p, const char *name)
 		if (!strcmp(p->types[i].t.name, name))
 			return 0;
 	return BPFX_E_NOENT;
+}
+
+int bpfx_platform_set_ctx_size(bpfx_platform *p, const char *type, uint32_t ctx_size)
+{
+	if (!p || !type)
+		return BPFX_E_INVAL;
+	for (size_t i = 0; i < p->ntypes; i++) {
+		struct bpfx_prog_type *t = &p->types[i].t;
+		if (strcmp(t->name, type) != 0)
+			continue;
+		if (t->ctx_kind != BPFX_CTX_MEMORY || ctx_size > (1u << 29))
+			return bpfx_fail(&p->diag, BPFX_E_INVAL,
+					 "program type '%s': only a memory context (ctx_kind BPFX_CTX_MEMORY) of at most "
+					 "2^29 bytes can be resized (%u asked)",
+					 type, ctx_size);
+		t->ctx_size = ctx_size;
+		return 0;
+	}
+	return bpfx_fail(&p->diag, BPFX_E_NOENT, "platform '%s' has no program type '%s'", p->name, type);
 }
 
 const struct vplat_func *bpfx_vplat_find(const struct vplat_func *fs, size_t n, uint32_t id)

@@ -460,6 +460,9 @@ static int initial_state(struct venv *e, struct vstate **out)
 		vf_set_ptr(&f->regs[1], VT_PKT, 0);
 		vf_set_scalar(&f->regs[2], bpfx_scalar_urange(0, (uint64_t)INT64_MAX));
 		f->regs[2].flags = VF_LEN;
+	} else if (e->pt->ctx_kind == BPFX_CTX_MEMORY) {
+		vf_set_ptr(&f->regs[1], VT_MEM, 0); /* plain memory of ctx_size bytes */
+		f->regs[1].aux = e->pt->ctx_size;
 	} else {
 		vf_set_ptr(&f->regs[1], VT_CTX, 0);
 	}
