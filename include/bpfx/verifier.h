@@ -141,6 +141,40 @@ BPFX_API int bpfx_platform_add_kfunc(bpfx_platform *p, uint32_t btf_id, const ch
 /* Adds every helper and kfunc of the VM that has a prototype. */
 BPFX_API int bpfx_platform_add_vm_funcs(bpfx_platform *p, const bpfx_vm *vm);
 
+/* ---- Callbacks ----
+ * A helper argument of kind BPFX_ARG_PTR_TO_FUNC is a function of the
+ * program (`lddw rX, code address`, BPF_PSEUDO_FUNC) that the helper calls
+ * any number of times, zero included, before it returns. Its signature says
+ * what r1..r5 hold at each call and what it must return; the verifier checks
+ * the body as a call from the helper's call site, iterated until the caller's
+ * state no longer changes. Without a signature a helper taking a function is
+ * refused (BPFX-CALL-004). Helpers 164 (for_each_map_elem) and 181 (loop)
+ * get the Linux signatures by default when their function argument is r2:
+ *   loop:              r1 = index (below r1 of the call), r2 = r3 of the call; r0 in [0, 1]
+ *   for_each_map_elem: r1 = map, r2 = key, r3 = value, r4 = r3 of the call;  r0 in [0, 1]
+ */
+enum bpfx_cb_arg {
+	BPFX_CB_ARG_NONE = 0,       /* not set: reading it is an error */
+	BPFX_CB_ARG_SCALAR,         /* an unknown number */
+	BPFX_CB_ARG_INDEX,          /* a number below helper argument `from` (a loop index) */
+	BPFX_CB_ARG_PASS,           /* helper argument `from` as the program passed it (a context) */
+	BPFX_CB_ARG_MAP,            /* the map passed as helper argument `from` */
+	BPFX_CB_ARG_MAP_KEY,        /* a key of that map (key_size read-only bytes) */
+	BPFX_CB_ARG_MAP_VALUE,      /* a value of that map (value_size bytes; hash and array maps) */
+};
+
+struct bpfx_callback_proto {
+	size_t sz;                  /* sizeof(struct bpfx_callback_proto) */
+	enum bpfx_cb_arg args[5];   /* what r1..r5 hold when the callback starts */
+	uint8_t from[5];            /* INDEX, PASS, MAP*: the helper argument (1..5) it derives from */
+	int64_t ret_min, ret_max;   /* r0 at the callback's exit must lie in [ret_min, ret_max] */
+};
+
+/* Gives helper `helper_id` (which takes one BPFX_ARG_PTR_TO_FUNC argument)
+ * its callback's signature (copied; replaces a previous or default one). */
+BPFX_API int bpfx_platform_set_callback(bpfx_platform *p, uint32_t helper_id,
+					const struct bpfx_callback_proto *cb);
+
 /* ---- Maps a program refers to ---- */
 
 #define BPFX_MAP_RDONLY_PROG 0x1u   /* the program may only read values */

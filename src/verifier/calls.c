@@ -101,23 +101,83 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 	}
 }
 
-int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc)
+/* What the arguments of a helper call said, for its result. */
+struct hcall {
+	const struct vplat_func *f;
+	const struct bpfx_callback_proto *cb; /* the callback's signature (func_reg > 0) */
+	int64_t map, alloc;
+	uint32_t release;
+	unsigned func_reg; /* register holding the callback, 0 if none */
+};
+
+/* ---- callback signatures ---- */
+
+static const struct bpfx_callback_proto cb_loop = {
+	.sz = sizeof(struct bpfx_callback_proto),
+	.args = {BPFX_CB_ARG_INDEX, BPFX_CB_ARG_PASS},
+	.from = {1, 3},
+	.ret_min = 0,
+	.ret_max = 1,
+};
+static const struct bpfx_callback_proto cb_for_each = {
+	.sz = sizeof(struct bpfx_callback_proto),
+	.args = {BPFX_CB_ARG_MAP, BPFX_CB_ARG_MAP_KEY, BPFX_CB_ARG_MAP_VALUE, BPFX_CB_ARG_PASS},
+	.from = {1, 1, 1, 3},
+	.ret_min = 0,
+	.ret_max = 1,
+};
+
+int bpfx_platform_set_callback(bpfx_platform *p, uint32_t helper_id, const struct bpfx_callback_proto *cb)
 {
-	const struct vplat_func *f = kfunc ? bpfx_vplat_find(e->plat->kfuncs, e->plat->nkfuncs, (uint32_t)x->imm)
-					   : bpfx_vplat_find(e->plat->helpers, e->plat->nhelpers, (uint32_t)x->imm);
-	if (!f && kfunc)
-		return vf_fail(e, st, BPFX_RULE_CALL_005, "kfunc with BTF id %d is not known to platform '%s'", x->imm,
-			    e->plat->name);
-	if (!f)
-		return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d is not known to platform '%s'", x->imm, e->plat->name);
-	if (!kfunc && e->pt->helpers) {
-		bool ok = false;
-		for (size_t i = 0; i < e->pt->nhelpers; i++)
-			ok |= e->pt->helpers[i] == (uint32_t)x->imm;
-		if (!ok)
-			return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d (%s) is not available to program type '%s'", x->imm,
-				    f->name, e->pt->name);
+	if (!p || !cb)
+		return BPFX_E_INVAL;
+	struct bpfx_callback_proto c;
+	int err = bpfx_opts_copy(&p->diag, &c, sizeof(c), cb, "bpfx_callback_proto");
+	if (err)
+		return err;
+	for (int i = 0; i < 5; i++) {
+		if ((unsigned)c.args[i] > BPFX_CB_ARG_MAP_VALUE)
+			return bpfx_fail(&p->diag, BPFX_E_INVAL, "callback of helper %u: r%d has unknown kind %d",
+					 helper_id, i + 1, (int)c.args[i]);
+		if (c.args[i] >= BPFX_CB_ARG_INDEX && (c.from[i] < 1 || c.from[i] > 5))
+			return bpfx_fail(&p->diag, BPFX_E_INVAL,
+					 "callback of helper %u: r%d derives from helper argument %u; 1..5 expected",
+					 helper_id, i + 1, c.from[i]);
 	}
+	if (c.ret_min > c.ret_max)
+		return bpfx_fail(&p->diag, BPFX_E_INVAL, "callback of helper %u: return range [%lld, %lld] is empty",
+				 helper_id, (long long)c.ret_min, (long long)c.ret_max);
+	for (size_t i = 0; i < p->ncbs; i++)
+		if (p->cbs[i].id == helper_id) {
+			p->cbs[i].cb = c;
+			return 0;
+		}
+	struct vplat_cb *n = realloc(p->cbs, (p->ncbs + 1) * sizeof(*n));
+	if (!n)
+		return bpfx_fail(&p->diag, BPFX_E_NOMEM, "out of memory adding a callback signature");
+	p->cbs = n;
+	n[p->ncbs].id = helper_id;
+	n[p->ncbs].cb = c;
+	p->ncbs++;
+	return 0;
+}
+
+/* The signature of the callback helper f takes: set by the host, or the
+ * Linux one for loop / for_each_map_elem; NULL if none. */
+static const struct bpfx_callback_proto *cb_proto(const bpfx_platform *p, const struct vplat_func *f)
+{
+	for (size_t i = 0; i < p->ncbs; i++)
+		if (p->cbs[i].id == f->id)
+			return &p->cbs[i].cb;
+	if (f->proto.args[1] == BPFX_ARG_PTR_TO_FUNC && f->id == 181)
+		return &cb_loop;
+	if (f->proto.args[1] == BPFX_ARG_PTR_TO_FUNC && f->proto.args[0] == BPFX_ARG_CONST_MAP_PTR && f->id == 164)
+		return &cb_for_each;
+	return NULL;
+}
+
+static int helper_args(struct venv *e, struct vstate *st, const struct vplat_func *f, struct hcall *h)
+{
 	const struct bpfx_func_proto *p = &f->proto;
 	const char *fname = f->name;
 	int64_t map = -1, alloc = -1;
@@ -125,6 +185,9 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 	unsigned pend_how = 0;
 	uint32_t release = 0;
 	int err;
+	h->f = f;
+	h->cb = NULL;
+	h->func_reg = 0;
 	if ((p->flags & BPFX_PROTO_MAY_STOP) && st->nrefs) /* a tail call, say: the program may end here */
 		return vf_fail(e, st, BPFX_RULE_REF_001, "%s may end the program while it still holds the reference acquired "
 			    "at insn %u%s", fname, st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
@@ -222,6 +285,31 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 					    "%s: argument r%u must point where the acquiring call pointed (offset 0)", fname, rn);
 			release = r->ref;
 			break;
+		case BPFX_ARG_PTR_TO_FUNC:
+			if (h->func_reg || !(h->cb = cb_proto(e->plat, f)))
+				return vf_fail(e, st, BPFX_RULE_CALL_004,
+					    "%s: argument r%u is a callback, but the platform gives no signature for it%s",
+					    fname, rn, h->func_reg ? " (only one callback per helper is supported)" : "");
+			if (r->type != VT_FUNC)
+				return vf_fail(e, st, BPFX_RULE_CALL_002,
+					    "%s: argument r%u must be a function of the program (lddw rX, code address), "
+					    "but it is a %s",
+					    fname, rn, vt_names[r->type]);
+			if (r->aux == 0 || !bpfx_scalar_is_const(&r->s) || r->s.t.value != 0)
+				return vf_fail(e, st, BPFX_RULE_CALL_002,
+					    "%s: argument r%u must be the start of a function other than the entry", fname,
+					    rn);
+			h->func_reg = rn;
+			break;
+		case BPFX_ARG_PTR_TO_STACK_OR_NULL:
+			if (r->type == VT_SCALAR && bpfx_scalar_is_const(&r->s) && r->s.t.value == 0)
+				break;
+			if (r->type != VT_STACK || (r->flags & VF_NULL) || !bpfx_scalar_is_const(&r->s))
+				return vf_fail(e, st, BPFX_RULE_CALL_002,
+					    "%s: argument r%u must be NULL or a pointer into the stack at a known offset, "
+					    "but it is a %s",
+					    fname, rn, vt_names[r->type]);
+			break;
 		case BPFX_ARG_CONST_ALLOC_SIZE_OR_ZERO:
 			if (r->type != VT_SCALAR || !bpfx_scalar_is_const(&r->s) || r->s.t.value > UINT32_MAX)
 				return vf_fail(e, st, BPFX_RULE_CALL_002, "%s: allocation size r%u must be a known constant", fname,
@@ -235,6 +323,9 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 	}
 	if (pend >= 0)
 		return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: memory argument r%d is not followed by a size argument", fname, pend);
+	h->map = map;
+	h->alloc = alloc;
+	h->release = release;
 	/* what the return kind needs, checked while the arguments are still visible */
 	switch (p->ret) {
 	case BPFX_RET_VOID:
@@ -259,6 +350,16 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 		return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: its return kind (%d) is not supported by this verifier", fname,
 			    (int)p->ret);
 	}
+	return 0;
+}
+
+/* The effects of the helper call on the caller's state (r0, clobbers). */
+static int helper_result(struct venv *e, struct vstate *st, const struct hcall *h)
+{
+	const struct bpfx_func_proto *p = &h->f->proto;
+	const char *fname = h->f->name;
+	int64_t map = h->map, alloc = h->alloc;
+	uint32_t release = h->release;
 	if (release) {
 		vf_remove_ref(st, release);
 		FOR_EACH_REG(st, r, {
@@ -341,6 +442,287 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 	}
 }
 
+/* ---- callbacks ----
+ *
+ * A helper that takes a callback calls it any number of times before it
+ * returns. The call site is analysed as a loop: arriving there, the path
+ * forks into "the helper returns now" (the helper's result, pc + 1) and "it
+ * calls the callback" (a new frame at the callback's entry). When the
+ * callback exits, the caller's state (with whatever the callback did through
+ * its pointers) arrives at the call site again and forks the same way. The
+ * caller states arriving at the site during one activation of the call are
+ * kept ("heads"); an arrival covered by a head of the same activation ends
+ * its path (everything after it was, or is being, explored from the head),
+ * and an arrival that is not is widened against the last head first, so that
+ * the iteration reaches a fixpoint. Only arrivals of the same activation are
+ * compared: the helper bounds how often it calls back, which is what makes
+ * ending such a cycle sound; an enclosing loop of the caller has no such
+ * bound and keeps being unrolled as any loop. */
+
+struct vcb_head {
+	uint32_t act;
+	struct vstate *st;
+};
+
+#define MAX_CB_HEADS 4096
+
+void vf_calls_free(struct venv *e)
+{
+	for (size_t i = 0; i < e->ncb_heads; i++)
+		vf_state_free(e, e->cb_heads[i].st);
+	free(e->cb_heads);
+	e->cb_heads = NULL;
+	e->ncb_heads = e->capcb_heads = 0;
+}
+
+bool vf_is_cb_frame(const struct venv *e, const struct vframe *f)
+{
+	return f->callsite != UINT32_MAX && f->callsite < e->n && e->ops[f->callsite] >= 0 &&
+	       bpfx_op_table[e->ops[f->callsite]].fmt != BPFX_FMT_CALL_LOCAL;
+}
+
+static int cb_head_add(struct venv *e, struct vstate *st, uint32_t act)
+{
+	if (e->ncb_heads == MAX_CB_HEADS)
+		return vf_fail(e, st, BPFX_RULE_CFG_005,
+			    "more than %d callback iterations had to be kept: the callbacks do not settle", MAX_CB_HEADS);
+	if (e->ncb_heads == e->capcb_heads) {
+		size_t cap = e->capcb_heads ? e->capcb_heads * 2 : 16;
+		struct vcb_head *n = realloc(e->cb_heads, cap * sizeof(*n));
+		if (!n)
+			return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory keeping callback states");
+		e->cb_heads = n;
+		e->capcb_heads = cap;
+	}
+	struct vstate *c = vf_state_copy(e, st);
+	if (!c)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory keeping callback states");
+	e->cb_heads[e->ncb_heads++] = (struct vcb_head){act, c};
+	return 0;
+}
+
+static const struct vcb_head *cb_first_head(const struct venv *e, uint32_t act)
+{
+	for (size_t i = 0; i < e->ncb_heads; i++)
+		if (e->cb_heads[i].act == act)
+			return &e->cb_heads[i];
+	return NULL;
+}
+
+/* The callback's registers at entry, from the caller's helper arguments. */
+static int cb_args(struct venv *e, struct vstate *st, const struct hcall *h, struct vframe *nf, bool *never)
+{
+	const struct bpfx_callback_proto *cb = h->cb;
+	const char *fname = h->f->name;
+	*never = false;
+	for (int i = 0; i < 5; i++) {
+		struct vreg *r = &nf->regs[i + 1];
+		const struct vreg *a = cb->args[i] >= BPFX_CB_ARG_INDEX ? reg(st, cb->from[i]) : NULL;
+		const struct bpfx_map_desc *m = NULL;
+		if (a && a->type == VT_UNINIT)
+			return vf_fail(e, st, BPFX_RULE_REG_001,
+				    "%s: its callback receives r%u of the call, which was never written on this path", fname,
+				    cb->from[i]);
+		if (cb->args[i] >= BPFX_CB_ARG_MAP) {
+			if (a->type != VT_MAP || (a->flags & VF_NULL))
+				return vf_fail(e, st, BPFX_RULE_CALL_004,
+					    "%s: its callback signature takes a map from r%u, which holds a %s", fname,
+					    cb->from[i], vt_names[a->type]);
+			m = &e->maps[a->aux];
+		}
+		switch (cb->args[i]) {
+		case BPFX_CB_ARG_NONE:
+			break;
+		case BPFX_CB_ARG_SCALAR:
+			vf_set_unknown(r);
+			break;
+		case BPFX_CB_ARG_INDEX:
+			if (a->type == VT_SCALAR && a->s.r64.umax == 0)
+				*never = true; /* called zero times */
+			if (a->type == VT_SCALAR && a->s.r64.umax > 0)
+				vf_set_scalar(r, bpfx_scalar_urange(0, a->s.r64.umax - 1));
+			else
+				vf_set_unknown(r);
+			break;
+		case BPFX_CB_ARG_PASS:
+			*r = *a;
+			break;
+		case BPFX_CB_ARG_MAP:
+			*r = *a;
+			break;
+		case BPFX_CB_ARG_MAP_KEY:
+			vf_set_ptr(r, VT_MEM, 0);
+			r->aux = m->key_size;
+			r->flags = VF_RDONLY;
+			break;
+		case BPFX_CB_ARG_MAP_VALUE:
+			if (m->kind != BPFX_MAP_KIND_HASH && m->kind != BPFX_MAP_KIND_ARRAY)
+				return vf_fail(e, st, BPFX_RULE_MAP_002,
+					    "%s: its callback would receive values of map '%s', which has no direct value "
+					    "access",
+					    fname, vf_map_name(e, a->aux));
+			vf_set_ptr(r, VT_MAP_VALUE, 0);
+			r->aux = a->aux;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Arrival at a helper call taking a callback, with its arguments checked:
+ * the first of its activation (act 0) or after the callback returned. 0: st
+ * entered the callback; 1: the path ends; 3: the callback cannot run (st is
+ * left for the helper's plain result); < 0: rejected. */
+static int cb_arrive(struct venv *e, struct vstate *st, const struct hcall *h, uint32_t act)
+{
+	int err;
+	if (act) {
+		const struct vcb_head *last = NULL;
+		for (size_t i = 0; i < e->ncb_heads; i++) {
+			if (e->cb_heads[i].act != act)
+				continue;
+			if (vf_covers(e, e->cb_heads[i].st, st))
+				return 1;
+			last = &e->cb_heads[i];
+		}
+		if (last)
+			vf_widen_state(st, last->st);
+	} else {
+		act = ++e->next_act;
+	}
+	struct vframe *nf = vf_frame_alloc(e);
+	if (!nf)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for a frame");
+	bool never;
+	if ((err = cb_args(e, st, h, nf, &never))) {
+		vf_frame_free(e, nf);
+		return err;
+	}
+	if (never) {
+		vf_frame_free(e, nf);
+		return 3;
+	}
+	if (st->nframes >= BPFX_MAX_CALL_DEPTH) {
+		vf_frame_free(e, nf);
+		return vf_fail(e, st, BPFX_RULE_CFG_006,
+			    "%s: its callback would run in frame %u; at most %d frames may be active", h->f->name,
+			    st->nframes + 1, BPFX_MAX_CALL_DEPTH);
+	}
+	if ((err = cb_head_add(e, st, act))) {
+		vf_frame_free(e, nf);
+		return err;
+	}
+	/* the helper may return without calling (again) */
+	struct vstate *done = vf_state_copy(e, st);
+	if (!done) {
+		vf_frame_free(e, nf);
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory copying a state");
+	}
+	uint32_t pc = st->pc;
+	done->trail = vf_trail_push(e, st->trail, pc, 0);
+	if ((err = helper_result(e, done, h))) {
+		vf_state_free(e, done);
+		vf_frame_free(e, nf);
+		return err;
+	}
+	done->pc = pc + 1;
+	if ((err = vf_push_state(e, done))) {
+		vf_frame_free(e, nf);
+		return err;
+	}
+	/* ... or call the callback */
+	uint32_t target = reg(st, h->func_reg)->aux;
+	st->trail = vf_trail_push(e, st->trail, pc, 1);
+	vf_set_ptr(&nf->regs[10], VT_STACK, 0);
+	nf->regs[10].frame = (uint8_t)st->nframes;
+	nf->callsite = pc;
+	nf->subprog = e->subprog_of[target];
+	nf->cb_act = act;
+	st->fr[st->nframes++] = nf;
+	st->pc = target;
+	return 0;
+}
+
+static const struct vplat_func *site_helper(struct venv *e, const struct vstate *st, const struct bpfx_insn *x,
+					    bool kfunc)
+{
+	(void)st;
+	return kfunc ? bpfx_vplat_find(e->plat->kfuncs, e->plat->nkfuncs, (uint32_t)x->imm)
+		     : bpfx_vplat_find(e->plat->helpers, e->plat->nhelpers, (uint32_t)x->imm);
+}
+
+int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc)
+{
+	const struct vplat_func *f = site_helper(e, st, x, kfunc);
+	if (!f && kfunc)
+		return vf_fail(e, st, BPFX_RULE_CALL_005, "kfunc with BTF id %d is not known to platform '%s'", x->imm,
+			    e->plat->name);
+	if (!f)
+		return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d is not known to platform '%s'", x->imm, e->plat->name);
+	if (!kfunc && e->pt->helpers) {
+		bool ok = false;
+		for (size_t i = 0; i < e->pt->nhelpers; i++)
+			ok |= e->pt->helpers[i] == (uint32_t)x->imm;
+		if (!ok)
+			return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d (%s) is not available to program type '%s'", x->imm,
+				    f->name, e->pt->name);
+	}
+	struct hcall h;
+	int err = helper_args(e, st, f, &h);
+	if (err)
+		return err;
+	if (h.func_reg) {
+		err = cb_arrive(e, st, &h, 0);
+		if (err == 0)
+			return 2; /* in the callback */
+		if (err != 3)
+			return err;
+	}
+	return helper_result(e, st, &h);
+}
+
+/* The callback in the top frame exits: check what it returns and leaves,
+ * then arrive at its helper call again. */
+static int cb_exit(struct venv *e, struct vstate *st)
+{
+	struct vframe *f = cur(st);
+	uint32_t callsite = f->callsite, act = f->cb_act;
+	const struct bpfx_insn *x = &e->insns[callsite];
+	const struct vplat_func *hf = site_helper(e, st, x, bpfx_op_table[e->ops[callsite]].fmt == BPFX_FMT_CALL_KFUNC);
+	const struct bpfx_callback_proto *cb = hf ? cb_proto(e->plat, hf) : NULL;
+	const struct vcb_head *head = cb_first_head(e, act);
+	if (!cb || !head) /* cannot happen: the frame was made from them */
+		return vf_fail(e, st, BPFX_RULE_CALL_004, "callback frame without a signature");
+	struct vreg *r0 = reg(st, 0);
+	if (r0->type != VT_SCALAR || r0->s.r64.smin < cb->ret_min || r0->s.r64.smax > cb->ret_max) {
+		char buf[512];
+		vf_fmt_reg(e, r0, buf, sizeof(buf));
+		return vf_fail(e, st, BPFX_RULE_CALL_007, "the callback of %s (called at insn %u) returns %s; it must return a "
+			    "number in [%lld, %lld]", hf->name, callsite, buf, (long long)cb->ret_min, (long long)cb->ret_max);
+	}
+	for (uint32_t i = 0; i < st->nrefs; i++)
+		if (!vf_has_ref(head->st, st->refs[i]))
+			return vf_fail(e, st, BPFX_RULE_REF_003,
+				    "the callback of %s exits still holding the reference acquired at insn %u", hf->name,
+				    st->ref_insn[i]);
+	if (st->nrefs != head->st->nrefs)
+		return vf_fail(e, st, BPFX_RULE_REF_003,
+			    "the callback of %s released a reference its caller holds; the helper may call it any number "
+			    "of times, so the caller could not know whether it still holds it",
+			    hf->name);
+	vf_frame_free(e, f);
+	st->nframes--;
+	st->pc = callsite;
+	struct hcall h;
+	int err = helper_args(e, st, hf, &h);
+	if (err)
+		return err;
+	err = cb_arrive(e, st, &h, act);
+	if (err == 3) /* cannot happen: the arguments did not change */
+		return vf_fail(e, st, BPFX_RULE_CALL_004, "callback arguments changed between calls");
+	return err;
+}
+
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x)
 {
 	uint32_t target = st->pc + 1 + (uint32_t)x->imm;
@@ -371,6 +753,7 @@ int vf_do_exit(struct venv *e, struct vstate *st)
 	if (st->nframes > 1) {
 		uint32_t fi = st->nframes - 1;
 		struct vreg r0 = *reg(st, 0);
+		bool cb = vf_is_cb_frame(e, cur(st));
 		if (r0.type == VT_STACK && r0.frame == fi)
 			return vf_fail(e, st, BPFX_RULE_CALL_006, "the function returns a pointer into its own stack frame");
 		struct vframe *f = st->fr[fi];
@@ -386,6 +769,8 @@ int vf_do_exit(struct venv *e, struct vstate *st)
 		if (dangling)
 			return vf_fail(e, st, BPFX_RULE_CALL_006,
 				    "the function returns while a caller still holds a pointer into its stack frame");
+		if (cb)
+			return cb_exit(e, st);
 		vf_frame_free(e, f);
 		st->nframes--;
 		struct vframe *c = cur(st);

@@ -57,6 +57,7 @@ void bpfx_platform_destroy(bpfx_platform *p)
 	free(p->types);
 	free(p->helpers);
 	free(p->kfuncs);
+	free(p->cbs);
 	free(p->name);
 	free(p);
 }

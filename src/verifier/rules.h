@@ -44,8 +44,10 @@
 	X(CALL_004, "BPFX-CALL-004", "the helper prototype uses a feature this verifier does not support") \
 	X(CALL_005, "BPFX-CALL-005", "a called kfunc must exist on the platform")                      \
 	X(CALL_006, "BPFX-CALL-006", "a function must not return a pointer to its own stack")          \
+	X(CALL_007, "BPFX-CALL-007", "a callback must return a number in the range its helper allows")  \
 	X(REF_001, "BPFX-REF-001", "every acquired reference must be released before exit")            \
 	X(REF_002, "BPFX-REF-002", "only a live acquired reference may be released")                   \
+	X(REF_003, "BPFX-REF-003", "a callback must release what it acquires and keep its caller's references") \
 	X(MAP_001, "BPFX-MAP-001", "a map reference must name a map given to the verifier")            \
 	X(MAP_002, "BPFX-MAP-002", "a map value pointer needs a map with direct value access")
 

@@ -49,6 +49,9 @@ struct vframe {
 	struct vreg regs[BPFX_NREGS];
 	uint32_t callsite; /* instruction that called this frame (main: UINT32_MAX) */
 	uint32_t subprog;  /* function index */
+	/* a callback frame (its callsite is a helper call): the activation of
+	 * that call it belongs to (calls.c), else 0 */
+	uint32_t cb_act;
 	uint8_t stype[BPFX_STACK_SIZE]; /* per byte, ST_*; index 0 is offset -512 */
 	/* Spilled registers of the top nspill slots (allocated as the frame
 	 * grows): slot k, valid when its 8 bytes are ST_SPILL, is VSPILL(f, k). */

@@ -95,7 +95,10 @@ bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate
 		 * here; in a caller, r6-r9 live where it resumes (r0-r5 are
 		 * redefined by the return) */
 		uint16_t live = fi + 1 == o->nframes ? e->live[c->pc]
-						     : (uint16_t)(e->live[c->fr[fi + 1]->callsite + 1] & ~0x3fu);
+			/* below a callback: the helper call's arguments stay
+			 * live (the next call of the callback reads them) */
+			: vf_is_cb_frame(e, c->fr[fi + 1]) ? e->live[c->fr[fi + 1]->callsite]
+							     : (uint16_t)(e->live[c->fr[fi + 1]->callsite + 1] & ~0x3fu);
 		for (int i = 0; i < BPFX_NREGS - 1; i++)
 			if ((live >> i & 1) && !reg_covers(&fo->regs[i], &fc->regs[i], &m))
 				return false;
@@ -240,6 +243,11 @@ static bool widen_state(struct vstate *st, const struct vstate *o)
 		}
 	}
 	return true;
+}
+
+bool vf_widen_state(struct vstate *st, const struct vstate *o)
+{
+	return widen_state(st, o);
 }
 
 /* A path is over: the stored states above it have one exploration less;
@@ -425,7 +433,7 @@ static int step(struct venv *e, struct vstate **pst)
 	}
 	case BPFX_FMT_CALL:
 		if ((err = vf_do_helper(e, st, x, false)))
-			return err;
+			return err == 2 ? 0 : err; /* 2: a callback was entered (pc set) */
 		st->pc++;
 		return 0;
 	case BPFX_FMT_CALL_KFUNC:
@@ -537,7 +545,9 @@ static int chain_depth(const struct venv *e, uint32_t *out)
 		for (uint32_t f = 0; f < e->nsub; f++)
 			nd[f] = 0;
 		for (size_t i = 0; i < e->n; i++) {
-			if (!e->call_seen[i])
+			/* a code address (a callback) counts as a call from
+			 * where it is loaded, as Linux counts it */
+			if (!e->call_seen[i] && e->ops[i] != BPFX_OP_LDDW_CODE_ADDR)
 				continue;
 			uint32_t f = e->subprog_of[i], g = e->subprog_of[i + 1 + e->insns[i].imm];
 			if (d[g] > nd[f])
@@ -570,6 +580,7 @@ static void env_free(struct venv *e)
 	while (e->nwork)
 		path_end(e, e->work[--e->nwork]);
 	free(e->work);
+	vf_calls_free(e);
 	if (e->visited)
 		for (size_t i = 0; i < e->n; i++)
 			for (struct vrec *r = e->visited[i], *nx; r; r = nx) {

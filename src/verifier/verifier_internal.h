@@ -21,6 +21,12 @@ struct vplat_type {
 	struct bpfx_prog_type t; /* name, fields and helpers point at owned copies */
 };
 
+/* A helper's callback signature (bpfx_platform_set_callback). */
+struct vplat_cb {
+	uint32_t id;
+	struct bpfx_callback_proto cb;
+};
+
 struct bpfx_platform {
 	char *name;
 	uint32_t groups;
@@ -30,6 +36,8 @@ struct bpfx_platform {
 	size_t ntypes;
 	struct vplat_func *helpers, *kfuncs;
 	size_t nhelpers, nkfuncs;
+	struct vplat_cb *cbs;
+	size_t ncbs;
 };
 
 /* The bundled "linux" platform (linux.c). */
@@ -118,6 +126,12 @@ struct venv {
 	uint64_t mem_cur, states_cur;
 	struct trail_chunk *trails;
 
+	/* callbacks (calls.c): caller states at each entry of a callback, per
+	 * activation of the helper call */
+	struct vcb_head *cb_heads;
+	size_t ncb_heads, capcb_heads;
+	uint32_t next_act;
+
 	/* outcome */
 	int failed;
 	enum bpfx_rule rule;
@@ -198,5 +212,12 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
 int vf_do_exit(struct venv *e, struct vstate *st);
 bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate *c);
+/* st becomes a state covering both st and o, with moving bounds pushed to
+ * their extremes; false (st unchanged) if their shapes differ. */
+bool vf_widen_state(struct vstate *st, const struct vstate *o);
+/* Frees what calls.c keeps in the environment. */
+void vf_calls_free(struct venv *e);
+/* The frame is a callback's (its callsite is a helper call, not a local call). */
+bool vf_is_cb_frame(const struct venv *e, const struct vframe *f);
 
 #endif

@@ -12,7 +12,8 @@
  * Lines starting with '#' outside a program are comments.
  *
  * Every case runs on the test platform: the bundled "generic" platform plus
- * a struct-context program type "ctx", test helpers 1..10 (10 moves the packet), kfunc 100, and
+ * a struct-context program type "ctx", test helpers 1..12 (10 moves the packet; 12 takes a callback),
+ * 164 for_each and 181 loop (callbacks, Linux signatures), kfunc 100, and
  * four maps (see make_platform / maps below).
  *
  * Coverage rules, checked over all files together: every rule ID of the
@@ -167,7 +168,20 @@ static bpfx_platform *make_platform(void)
 		scalar = {BPFX_RET_INTEGER, {BPFX_ARG_SCALAR}, 0},
 		adjust = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_CTX, BPFX_ARG_SCALAR}, BPFX_PROTO_CHANGES_PACKET},
 		func = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC}, 0},
-		stop = {BPFX_RET_VOID, {BPFX_ARG_ANYTHING}, BPFX_PROTO_MAY_STOP};
+		stop = {BPFX_RET_VOID, {BPFX_ARG_ANYTHING}, BPFX_PROTO_MAY_STOP},
+		loop = {BPFX_RET_INTEGER, {BPFX_ARG_ANYTHING, BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_PTR_TO_STACK_OR_NULL,
+					   BPFX_ARG_ANYTHING}, 0},
+		for_each = {BPFX_RET_INTEGER, {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_FUNC,
+					       BPFX_ARG_PTR_TO_STACK_OR_NULL, BPFX_ARG_ANYTHING}, 0},
+		visit = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_ANYTHING}, 0};
+	/* 12 "visit(fn, x)": calls fn(unknown number, x) and wants 0 back */
+	static const struct bpfx_callback_proto visit_cb = {
+		.sz = sizeof(visit_cb),
+		.args = {BPFX_CB_ARG_SCALAR, BPFX_CB_ARG_PASS},
+		.from = {0, 2},
+		.ret_min = 0,
+		.ret_max = 0,
+	};
 	if (bpfx_platform_add_prog_type(p, &t) || bpfx_platform_add_helper(p, 1, "map_lookup", &lookup) ||
 	    bpfx_platform_add_helper(p, 2, "map_update", &update) || bpfx_platform_add_helper(p, 3, "fill", &fill) ||
 	    bpfx_platform_add_helper(p, 4, "sum", &sum) || bpfx_platform_add_helper(p, 5, "alloc", &alloc) ||
@@ -175,6 +189,9 @@ static bpfx_platform *make_platform(void)
 	    bpfx_platform_add_helper(p, 8, "scalar", &scalar) || bpfx_platform_add_helper(p, 9, "callback", &func) ||
 	    bpfx_platform_add_helper(p, 10, "adjust_head", &adjust) ||
 	    bpfx_platform_add_helper(p, 11, "maybe_stop", &stop) ||
+	    /* callbacks: Linux's loop and for_each_map_elem (default signatures), and one described here */
+	    bpfx_platform_add_helper(p, 181, "loop", &loop) || bpfx_platform_add_helper(p, 164, "for_each", &for_each) ||
+	    bpfx_platform_add_helper(p, 12, "visit", &visit) || bpfx_platform_set_callback(p, 12, &visit_cb) ||
 	    bpfx_platform_add_kfunc(p, 100, "kscalar", &scalar)) {
 		bpfx_platform_destroy(p);
 		return NULL;
