@@ -200,6 +200,14 @@ struct bpfx_map_desc {
 	uint32_t key_size, value_size, max_entries;
 	uint32_t flags;             /* BPFX_MAP_* */
 	uint32_t inner_map;         /* BPFX_MAP_KIND_OF_MAPS: index of the inner map's entry */
+	/* Frozen read-only data (Linux: a frozen BPF_F_RDONLY_PROG array such as
+	 * .rodata): the value_size bytes of the map's only value, for an
+	 * BPFX_MAP_KIND_ARRAY map with max_entries 1 and BPFX_MAP_RDONLY_PROG.
+	 * The host promises they do not change while the program may run; the
+	 * verifier then proves constant-string arguments
+	 * (BPFX_ARG_PTR_TO_CONST_STR) NUL-terminated from them. NULL: unknown
+	 * contents (such arguments are refused). Only read during bpfx_verify. */
+	const void *rodata;
 };
 
 /* ---- Verification ---- */

@@ -442,8 +442,16 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 	if (err)
 		goto fail;
 	if (o.flags & (BPFX_OBJ_LOAD_VERIFY | BPFX_OBJ_LOAD_TRY_VERIFY)) {
-		for (size_t i = 0; i < obj->nmaps && !err; i++)
+		for (size_t i = 0; i < obj->nmaps && !err; i++) {
 			err = bpfx_map_verifier_desc(l->maps[i], (int32_t)i, &descs[i]);
+			/* .rodata sections: their bytes, for constant strings (as
+			 * Linux freezes them, hosts must not change them after the
+			 * load; .kconfig is filled later, so it is not given) */
+			struct bpfx_object_map_info mi;
+			if (!err && !bpfx_object_map(obj, i, &mi) && mi.origin == BPFX_MAP_DATA && mi.readonly &&
+			    mi.section && !strncmp(mi.section, ".rodata", 7) && (!mi.section[7] || mi.section[7] == '.'))
+				descs[i].rodata = bpfx_map_values(l->maps[i], NULL);
+		}
 		if (err) {
 			bpfx_fail(&d, err, "cannot describe the maps to the verifier");
 			goto fail;

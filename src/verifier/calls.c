@@ -316,6 +316,10 @@ static int helper_args(struct venv *e, struct vstate *st, const struct vplat_fun
 					    rn);
 			alloc = (int64_t)r->s.t.value;
 			break;
+		case BPFX_ARG_PTR_TO_CONST_STR: /* memory.c */
+			if ((err = vf_check_const_str(e, st, fname, rn)))
+				return err;
+			break;
 		default:
 			return vf_fail(e, st, BPFX_RULE_CALL_004, "%s: argument %u has a kind (%d) this verifier does not check yet",
 				    fname, rn, (int)k);

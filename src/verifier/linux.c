@@ -152,6 +152,11 @@ static const struct linux_helper linux_helpers[] = {
 	{132, "bpf_ringbuf_submit", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{133, "bpf_ringbuf_discard", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{134, "bpf_ringbuf_query", K_ALL, {R_INT, {A_MAP, A_ANY}, 0}},
+	/* formats and strings: the format of bpf_snprintf and the second string
+	 * of bpf_strncmp are constant strings in frozen read-only data */
+	{165, "bpf_snprintf", K_ALL, {R_INT, {A_UMEM, A_SZ0, BPFX_ARG_PTR_TO_CONST_STR, A_MEMN, A_SZ0}, 0}},
+	{177, "bpf_trace_vprintk", K_ALL, {R_INT, {A_MEM, A_SZ, A_MEMN, A_SZ0}, 0}},
+	{182, "bpf_strncmp", K_ALL, {R_INT, {A_MEM, A_SZ, BPFX_ARG_PTR_TO_CONST_STR}, 0}},
 	/* syscall programs: the bpf(2) command itself is described for its
 	 * prototype but callable by no type (a user-space host has no bpf(2) to
 	 * forward it to); the others are the host's to implement */

@@ -369,6 +369,43 @@ int vf_do_mem(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int 
 	}
 }
 
+/* A constant-string helper argument (BPFX_ARG_PTR_TO_CONST_STR) in register
+ * rn: a pointer at a constant offset into frozen read-only map data whose
+ * bytes the verifier was given, with a NUL between the pointer and the end
+ * of the value, so the helper's read up to the NUL stays inside. */
+int vf_check_const_str(struct venv *e, struct vstate *st, const char *fname, unsigned rn)
+{
+	const struct vreg *r = reg(st, rn);
+	if (r->type == VT_MAP_VALUE && (r->flags & VF_NULL))
+		return vf_fail(e, st, BPFX_RULE_MEM_004, "%s: string argument r%u may be NULL; check it first", fname, rn);
+	if (r->type != VT_MAP_VALUE)
+		return vf_fail(e, st, BPFX_RULE_CALL_002,
+			    "%s: argument r%u must point to a constant string in read-only map data (such as .rodata), "
+			    "but it is a %s",
+			    fname, rn, vt_names[r->type]);
+	const struct bpfx_map_desc *m = &e->maps[r->aux];
+	if (!m->rodata || !(m->flags & BPFX_MAP_RDONLY_PROG) || m->kind != BPFX_MAP_KIND_ARRAY || m->max_entries != 1)
+		return vf_fail(e, st, BPFX_RULE_CALL_002,
+			    "%s: argument r%u points into map '%s', which is not frozen read-only data with known contents "
+			    "(a read-only array of one value whose bytes the verifier was given): its string could change",
+			    fname, rn, vf_map_name(e, r->aux));
+	if (!bpfx_scalar_is_const(&r->s))
+		return vf_fail(e, st, BPFX_RULE_CALL_002,
+			    "%s: string argument r%u points into map '%s' at a variable offset; a constant offset is needed "
+			    "to know the string",
+			    fname, rn, vf_map_name(e, r->aux));
+	int64_t off = (int64_t)r->s.t.value;
+	if (off < 0 || off >= (int64_t)m->value_size)
+		return vf_fail(e, st, BPFX_RULE_CALL_003,
+			    "%s: string argument r%u points at byte %lld of the %u-byte value of map '%s', outside it", fname,
+			    rn, (long long)off, m->value_size, vf_map_name(e, r->aux));
+	if (!memchr((const char *)m->rodata + off, 0, m->value_size - (size_t)off))
+		return vf_fail(e, st, BPFX_RULE_CALL_003,
+			    "%s: the string at byte %lld of map '%s' has no NUL before the end of its %u-byte value", fname,
+			    (long long)off, vf_map_name(e, r->aux), m->value_size);
+	return 0;
+}
+
 int vf_do_lddw(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op)
 {
 	struct vreg *d = reg(st, x->dst);

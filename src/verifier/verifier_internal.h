@@ -208,6 +208,7 @@ void vf_stack_clobber(struct venv *e, struct vframe *f, int64_t lo, int64_t hi);
 int vf_stack_depth_check(struct venv *e, struct vstate *st, uint32_t frame, int64_t lo);
 int vf_do_mem(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
 int vf_do_lddw(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
+int vf_check_const_str(struct venv *e, struct vstate *st, const char *fname, unsigned rn);
 int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc);
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
 int vf_do_exit(struct venv *e, struct vstate *st);

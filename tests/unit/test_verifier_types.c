@@ -10,6 +10,8 @@
 #include "check.h"
 
 static char verdict[64];
+static const struct bpfx_map_desc *vmaps;
+static size_t nvmaps;
 
 /* "ACCEPT", the rule ID of a rejection, or "ERROR" */
 static const char *verify(const bpfx_platform *p, const char *type, const char *text)
@@ -22,7 +24,7 @@ static const char *verify(const bpfx_platform *p, const char *type, const char *
 		fprintf(stderr, "asm: line %d: %s\n", ae.line, ae.msg);
 		return "ERROR";
 	}
-	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = type};
+	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = type, .maps = vmaps, .nmaps = nvmaps};
 	struct bpfx_report *r = NULL;
 	int err = bpfx_verify(p, insns, n, &vo, &r);
 	snprintf(verdict, sizeof(verdict), "%s", !r ? "ERROR" : r->accepted && !err ? "ACCEPT" : r->rule);
@@ -96,6 +98,55 @@ static void test_flow_dissector(const bpfx_platform *p)
 		      "BPFX-CALL-003");
 }
 
+/* Constant strings (bpf_strncmp's third argument) from frozen read-only data */
+static void test_const_str(const bpfx_platform *p)
+{
+	static const char ro[16] = "abc\0defghijklmno"; /* "abc", then 12 bytes without a NUL */
+	struct bpfx_map_desc m[5] = {
+		{.fd = 1, .name = ".rodata", .kind = BPFX_MAP_KIND_ARRAY, .key_size = 4, .value_size = 16,
+		 .max_entries = 1, .flags = BPFX_MAP_RDONLY_PROG, .rodata = ro},
+		{.fd = 2, .name = "unknown", .kind = BPFX_MAP_KIND_ARRAY, .key_size = 4, .value_size = 16,
+		 .max_entries = 1, .flags = BPFX_MAP_RDONLY_PROG},
+		{.fd = 3, .name = ".data", .kind = BPFX_MAP_KIND_ARRAY, .key_size = 4, .value_size = 16,
+		 .max_entries = 1, .rodata = ro},
+		{.fd = 4, .name = "two", .kind = BPFX_MAP_KIND_ARRAY, .key_size = 4, .value_size = 16,
+		 .max_entries = 2, .flags = BPFX_MAP_RDONLY_PROG, .rodata = ro},
+		{.fd = 5, .name = "hash", .kind = BPFX_MAP_KIND_HASH, .key_size = 4, .value_size = 16,
+		 .max_entries = 1, .flags = BPFX_MAP_RDONLY_PROG, .rodata = ro},
+	};
+	vmaps = m;
+	nvmaps = 5;
+	char prog[512];
+#define STRNCMP(src) (snprintf(prog, sizeof(prog),                                                          \
+			       "r6 = r1\n *(u64 *)(r10 - 8) = 0\n r1 = r10\n r1 += -8\n r2 = 8\n %s\n call 182\n exit\n", src), \
+		      prog)
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[0]+0 ll"), "ACCEPT");
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[0]+3 ll"), "ACCEPT"); /* the empty string */
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[0]+4 ll"), "BPFX-CALL-003");
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[0]+16 ll"), "BPFX-CALL-003");
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[0]+0 ll\n r3 += -1"), "BPFX-CALL-003");
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[1]+0 ll"), "BPFX-CALL-002"); /* contents unknown */
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[2]+0 ll"), "BPFX-CALL-002"); /* writable */
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = map_value_idx[3]+0 ll"), "BPFX-CALL-002"); /* two values */
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = r10\n r3 += -8"), "BPFX-CALL-002");    /* stack */
+	CHECK_VERDICT(p, "xdp", STRNCMP("r3 = 0"), "BPFX-CALL-002");
+	/* a variable offset, even when every candidate would do */
+	CHECK_VERDICT(p, "xdp",
+		      STRNCMP("r3 = *(u32 *)(r6 + 12)\n r3 &= 1\n r4 = map_value_idx[0]+0 ll\n r3 += r4"),
+		      "BPFX-CALL-002");
+	/* the value from a lookup: NULL-checked first */
+	const char *lookup = "r6 = r1\n *(u32 *)(r10 - 4) = 0\n r1 = map_idx[0] ll\n r2 = r10\n r2 += -4\n call 1\n"
+			     "%s r3 = r0\n *(u64 *)(r10 - 16) = 0\n r1 = r10\n r1 += -16\n r2 = 8\n call 182\n"
+			     "out:\n r0 = 0\n exit\n";
+	snprintf(prog, sizeof(prog), lookup, "if r0 == 0 goto out\n");
+	CHECK_VERDICT(p, "xdp", prog, "ACCEPT");
+	snprintf(prog, sizeof(prog), lookup, "");
+	CHECK_VERDICT(p, "xdp", prog, "BPFX-MEM-004");
+#undef STRNCMP
+	vmaps = NULL;
+	nvmaps = 0;
+}
+
 static void test_describe(void)
 {
 	bpfx_platform *p;
@@ -134,6 +185,7 @@ int main(void)
 	CHECK(bpfx_platform_find_prog_type(p, "flow_dissector") == 0);
 	test_syscall(p);
 	test_flow_dissector(p);
+	test_const_str(p);
 	bpfx_platform_destroy(p);
 	test_describe();
 	return check_summary("test_verifier_types");

@@ -71,6 +71,10 @@ static int elf_maps(const char *path, struct bpfx_map_desc **out, size_t *n, bpf
 		}
 		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
 			m[i].flags |= BPFX_MAP_RDONLY_PROG;
+		/* .rodata: the verifier reads constant strings from it */
+		if (mi.origin == BPFX_MAP_DATA && mi.readonly && mi.data && mi.data_size == mi.value_size &&
+		    mi.section && !strncmp(mi.section, ".rodata", 7) && (!mi.section[7] || mi.section[7] == '.'))
+			m[i].rodata = mi.data;
 		if ((mi.type == 12 || mi.type == 13) && mi.inner_map != BPFX_NO_MAP && mi.inner_map < cnt) {
 			m[i].kind = BPFX_MAP_KIND_OF_MAPS; /* array / hash of maps */
 			m[i].inner_map = (uint32_t)mi.inner_map;
