@@ -71,6 +71,24 @@ struct vtrail {
 
 struct vrec;
 
+/* A step of a path that precision backtracking cannot infer from the code
+ * alone (precise.c): a jump, call or return (`next` is not the following
+ * instruction), a stack access (which frame and slots), or a conditional
+ * jump on a register that shares its identity with others. A persistent
+ * list, shared by the states that followed it. */
+struct vhist {
+	uint32_t insn, next;
+	uint8_t frame; /* the frame the instruction ran in */
+	uint8_t flags; /* VH_* */
+	uint8_t sframe, slo, shi; /* VH_STACK: slots [slo, shi] of frame sframe */
+	uint16_t links; /* VH_LINKED: registers of `frame` sharing an operand's identity */
+	const struct vhist *prev;
+};
+#define VH_STACK 0x1  /* a stack access */
+#define VH_FULL 0x2   /* ... of exactly the 8 bytes of slot slo */
+#define VH_LINKED 0x4 /* conditional jump refining the registers in `links` too */
+#define VH_LINKED_FAR 0x8 /* ... and spills or registers of other frames */
+
 struct vstate {
 	uint32_t pc;
 	uint32_t nframes;
@@ -84,6 +102,8 @@ struct vstate {
 	uint32_t insns_since, jmps_since; /* since the last stored state */
 	struct vrec *parent;   /* last stored state on this path */
 	const struct vtrail *trail;
+	const struct vhist *hist; /* precise.c: path history since the start */
+	uint64_t written[BPFX_MAX_CALL_DEPTH]; /* slots fully written since `parent` */
 };
 
 /* A state stored at a prune point. */
@@ -94,6 +114,13 @@ struct vrec {
 	uint32_t hit, miss; /* how often it pruned a path / failed to */
 	int retired;        /* dropped from its list; freed when complete */
 	struct vrec *next;
+	/* precise.c: what the paths below it depend on (final once complete) */
+	const struct vhist *hist;  /* the path history when it was stored */
+	uint8_t force;             /* every scalar precise, every slot live (so are its parents') */
+	uint16_t prec_reg[BPFX_MAX_CALL_DEPTH];  /* scalars whose value matters, per frame */
+	uint64_t prec_slot[BPFX_MAX_CALL_DEPTH]; /* spilled scalars whose value matters */
+	uint64_t live[BPFX_MAX_CALL_DEPTH];      /* slots read below before being written */
+	uint64_t seg_written[BPFX_MAX_CALL_DEPTH]; /* slots fully written between its parent and it */
 };
 
 #endif

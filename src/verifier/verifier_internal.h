@@ -71,7 +71,7 @@ int bpfx_report_set(struct bpfx_report *r, const char *field, const char *value)
 #define DEFAULT_MAX_INSNS 1000000ull
 #define MAX_VAR_OFF (1ll << 29)
 #define MAX_STATES_PER_INSN 64
-#define MAX_PENDING 8192
+#define MAX_PENDING 32768
 /* prune point kinds: loop heads always store states; other points only
  * after some progress since the last stored state (saves memory, as Linux) */
 #define PRUNE_JOIN 1
@@ -125,6 +125,7 @@ struct venv {
 	struct bpfx_verify_stats stats;
 	uint64_t mem_cur, states_cur;
 	struct trail_chunk *trails;
+	struct vhist_chunk *hists; /* precise.c */
 
 	/* callbacks (calls.c): caller states at each entry of a callback, per
 	 * activation of the helper call */
@@ -220,5 +221,31 @@ bool vf_widen_state(struct vstate *st, const struct vstate *o);
 void vf_calls_free(struct venv *e);
 /* The frame is a callback's (its callsite is a helper call, not a local call). */
 bool vf_is_cb_frame(const struct venv *e, const struct vframe *f);
+
+/* ---- precision and stack liveness (precise.c) ---- */
+struct vp_step {
+	uint32_t pc, frame;
+	const struct vhist *hist;
+	struct vrec *parent;
+	size_t nwork;
+	struct vhist h; /* what the instruction needs recorded */
+	uint8_t jcc;    /* a comparison of numbers: its operands matter if it was decided */
+	uint8_t full;   /* a store that fully writes slot h.slo of frame h.sframe */
+};
+/* Before executing the instruction at st->pc: records what backtracking
+ * will need, marks the scalars whose value the instruction's safety checks
+ * use as precise and the stack slots it reads as live. */
+int vp_before(struct venv *e, struct vstate *st, struct vp_step *p);
+/* After it (rc: what step returned; st: the state going on, if any). */
+int vp_after(struct venv *e, struct vstate *st, struct vp_step *p, int rc);
+/* st is stored as rec: rec starts its own marks and path segment. */
+void vp_rec_init(struct vrec *rec, struct vstate *st);
+/* st was pruned by the complete state `by`: what by's subtree depends on,
+ * st's parents depend on too. */
+void vp_pruned(struct venv *e, const struct vstate *st, const struct vrec *by);
+/* rec and its parents compare everything (pruning against a state still
+ * being explored). */
+void vp_force(struct vrec *rec);
+void vp_free(struct venv *e);
 
 #endif
