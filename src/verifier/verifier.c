@@ -50,11 +50,15 @@ static bool idmap_ok(struct idmap *m, uint32_t a, uint32_t b)
 	return true;
 }
 
-/* Does register state o (stored) include everything c (current) may be? */
-static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap *m)
+/* Does register state o (stored) include everything c (current) may be?
+ * A number whose value mattered nowhere below o (not precise) stands for
+ * any number. */
+static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap *m, bool precise)
 {
 	if (o->type == VT_UNINIT)
 		return true; /* the stored path never read it */
+	if (o->type == VT_SCALAR && !precise && !(o->flags & VF_LEN))
+		return c->type == VT_SCALAR;
 	if (o->type != c->type || !bpfx_scalar_in(&c->s, &o->s))
 		return false;
 	if (o->type == VT_SCALAR) {
@@ -77,8 +81,13 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
 	return true;
 }
 
-bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate *c)
+/* Does stored state o cover c? With marks (o's record, complete), only what
+ * the paths below o depended on is compared: precise numbers, live slots;
+ * without, everything. */
+static bool covers(const struct venv *e, const struct vstate *o, const struct vstate *c, const struct vrec *mk)
 {
+	if (mk && mk->force)
+		mk = NULL;
 	struct idmap m;
 	m.n = 0;
 	if (o->nframes != c->nframes || c->pkt_range < o->pkt_range || c->meta_range < o->meta_range ||
@@ -99,13 +108,26 @@ bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate
 			 * live (the next call of the callback reads them) */
 			: vf_is_cb_frame(e, c->fr[fi + 1]) ? e->live[c->fr[fi + 1]->callsite]
 							     : (uint16_t)(e->live[c->fr[fi + 1]->callsite + 1] & ~0x3fu);
+		uint16_t preg = mk ? mk->prec_reg[fi] : 0xffff;
+		uint64_t pslot = mk ? mk->prec_slot[fi] : ~0ull, lslot = mk ? mk->live[fi] : ~0ull;
 		for (int i = 0; i < BPFX_NREGS - 1; i++)
-			if ((live >> i & 1) && !reg_covers(&fo->regs[i], &fc->regs[i], &m))
+			if ((live >> i & 1) && !reg_covers(&fo->regs[i], &fc->regs[i], &m, preg >> i & 1))
 				return false;
 		for (int s = 0; s < VSLOTS; s++) {
 			const uint8_t *to = &fo->stype[s * 8], *tc = &fc->stype[s * 8];
+			bool prec = pslot >> s & 1;
+			if (!(lslot >> s & 1))
+				continue; /* no path below reads it before writing it */
 			if (vf_slot_full(fo->stype, s)) {
-				if (!vf_slot_full(fc->stype, s) || !reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
+				const struct vreg *so = VSPILL(fo, s);
+				if (so->type == VT_SCALAR && !prec && !(so->flags & VF_LEN)) {
+					/* any number: spilled or plain data */
+					for (int b = 0; b < 8; b++)
+						if (tc[b] == ST_INVALID || (tc[b] == ST_SPILL && VSPILL(fc, s)->type != VT_SCALAR))
+							return false;
+					continue;
+				}
+				if (!vf_slot_full(fc->stype, s) || !reg_covers(so, VSPILL(fc, s), &m, true))
 					return false;
 				continue;
 			}
@@ -119,7 +141,7 @@ bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate
 								 (tc[b] == ST_SPILL && VSPILL(fc, s)->type != VT_SCALAR)))
 						return false;
 				}
-				if (!reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m))
+				if (!reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m, prec))
 					return false;
 				continue;
 			}
@@ -133,6 +155,11 @@ bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate
 		}
 	}
 	return true;
+}
+
+bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate *c)
+{
+	return covers(e, o, c, NULL);
 }
 
 /* ---- widening (loops bounded at run time by may_goto) ---- */
@@ -276,9 +303,16 @@ static int visit(struct venv *e, struct vstate *st)
 	struct vrec *loop_head = NULL, **link = &e->visited[pc];
 	for (struct vrec *r = *link; r; r = *link) {
 		if (r->branches == 0 || st->mg_epoch > r->st->mg_epoch) {
-			if (vf_covers(e, r->st, st)) {
+			/* complete: its marks are final and say what to compare;
+			 * still being explored (a may_goto loop): compare all, and
+			 * this path's stored states compare all from now on */
+			if (covers(e, r->st, st, r->branches ? NULL : r)) {
 				r->hit++;
 				e->stats.states_pruned++;
+				if (r->branches)
+					vp_force(st->parent);
+				else
+					vp_pruned(e, st, r);
 				return 1;
 			}
 			if (r->branches && !loop_head)
@@ -328,6 +362,7 @@ static int visit(struct venv *e, struct vstate *st)
 	rec->branches = 1;
 	rec->hit = rec->miss = 0;
 	rec->retired = 0;
+	vp_rec_init(rec, st);
 	e->stored_cur++;
 	rec->next = e->visited[pc];
 	e->visited[pc] = rec;
@@ -513,7 +548,11 @@ static int analyse(struct venv *e)
 			st->insns_since++;
 			if (e->prune[st->pc])
 				st->jmps_since++;
+			struct vp_step ps;
+			if ((err = vp_before(e, st, &ps)) < 0)
+				goto fail;
 			err = step(e, &st);
+			err = vp_after(e, st, &ps, err);
 			if (err == 1) {
 				path_end(e, st);
 				break;
@@ -581,6 +620,7 @@ static void env_free(struct venv *e)
 		path_end(e, e->work[--e->nwork]);
 	free(e->work);
 	vf_calls_free(e);
+	vp_free(e);
 	if (e->visited)
 		for (size_t i = 0; i < e->n; i++)
 			for (struct vrec *r = e->visited[i], *nx; r; r = nx) {

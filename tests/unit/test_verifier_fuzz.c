@@ -241,6 +241,241 @@ static int make_loop_prog(struct bpfx_insn *p)
 	return n;
 }
 
+/* Precision mode: numbers computed on one side of a join (or in a loop,
+ * or spilled and filled) and used only later, as a buffer offset, a stack
+ * offset or a decided branch. With imprecise pruning (a stored state whose
+ * number was not marked as mattering prunes a path where it is out of
+ * bounds) such programs would be accepted while unsafe. */
+static const uint8_t pregs[5] = {0, 1, 2, 3, 4};
+static const int32_t pvals[] = {0, 1, 2, 3, 7, 8, 15, 16, 24, 31, 32, 40, 63, 64, 100, -1, -8, 200};
+static int32_t pval(void)
+{
+	return pvals[pick((int)(sizeof(pvals) / sizeof(pvals[0])))];
+}
+
+static void gen_prec(struct bpfx_insn *p, int *n, int body)
+{
+	int i = *n;
+	uint8_t x = pregs[pick(5)], y = pregs[pick(5)];
+	if (y == x)
+		y = (uint8_t)((x + 1) % 5);
+	switch (pick(16)) {
+	case 14: /* y set on both sides of a join; x = c + y; y killed; x used */
+	case 15: { /* or a stack slot set on both sides, filled into x, x used */
+		if (body - i < 20)
+			break;
+		bool slot = pick(2);
+		int16_t so = (int16_t)(-8 * (1 + pick(4)));
+		p[i++] = INSN(0xa5, 7, 0, 5, 4);                  /* if len < 4 goto +5 */
+		p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+		p[i++] = INSN(0x25, 5, 0, 2, pick(256));          /* if r5 > k goto +2 */
+		p[i++] = slot ? INSN(0x7a, 10, 0, so, pval()) : INSN(0xb7, y, 0, 0, pval());
+		p[i++] = INSN(0x05, 0, 0, 1, 0);
+		p[i++] = slot ? INSN(0x7a, 10, 0, so, pval()) : INSN(0xb7, y, 0, 0, pval());
+		for (int j = 0; j < 6; j++) /* some distance so the join stores a state */
+			p[i++] = INSN(0x07, 8, 0, 0, 1);
+		if (slot) {
+			p[i++] = INSN(0x79, x, 10, so, 0);
+		} else {
+			p[i++] = INSN(0xb7, x, 0, 0, pick(8));
+			p[i++] = INSN(0x0f, x, y, 0, 0);
+			p[i++] = INSN(0xb7, y, 0, 0, 0);
+		}
+		p[i++] = INSN(0xa5, 7, 0, 3, 1 + pick(48));       /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, 5, 5, 0, 0);
+		break;
+	}
+	case 11: { /* a loop accumulating x from the data, x spilled, x
+		    * clobbered, filled into y, y used as a buffer offset */
+		if (body - i < 15)
+			break;
+		int16_t slot = (int16_t)(-8 * (1 + pick(4)));
+		p[i++] = INSN(0xb7, 8, 0, 0, 0);
+		int head = i;
+		p[i++] = INSN(0xa5, 7, 0, 2, 4);                  /* if len < 4 goto +2 */
+		p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+		p[i++] = INSN(0x25, 5, 0, 1, pick(256));          /* if r5 > k goto +1 */
+		p[i++] = INSN(0x07, x, 0, 0, pick(12) - 2);
+		p[i++] = INSN(0x07, 8, 0, 0, 1);
+		p[i] = INSN(0xa5, 8, 0, (int16_t)(head - (i + 1)), 1 + pick(5));
+		i++;
+		p[i++] = INSN(0x7b, 10, x, slot, 0);
+		p[i++] = INSN(0xb7, x, 0, 0, 0);
+		p[i++] = INSN(0x79, y, 10, slot, 0);
+		p[i++] = INSN(0xa5, 7, 0, 3, 1 + pick(48));       /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, y, 0, 0);
+		p[i++] = INSN(0x71, 5, 5, 0, 0);
+		break;
+	}
+	case 12: { /* a buffer byte x; on one side of a join its copy y, on the
+		    * other a constant; after the join a bound on y, x used */
+		if (body - i < 19)
+			break;
+		int k = 1 + pick(40);
+		p[i++] = INSN(0xa5, 7, 0, 16, 2);                 /* if len < 2 goto +16 */
+		p[i++] = INSN(0x71, x, 6, 0, 0);
+		p[i++] = INSN(0x71, 5, 6, 1, 0);
+		p[i++] = INSN(0x25, 5, 0, 2, pick(256));          /* if r5 > k goto +2 */
+		p[i++] = INSN(0xbf, y, x, 0, 0);
+		p[i++] = INSN(0x05, 0, 0, 2, 0);
+		p[i++] = INSN(0xbf, 5, x, 0, 0);                  /* x has an identity here too */
+		p[i++] = INSN(0xb7, y, 0, 0, pick(8));
+		for (int j = 0; j < 4; j++) /* some distance so the join stores a state */
+			p[i++] = INSN(0x07, 8, 0, 0, 1);
+		p[i++] = INSN(0x25, y, 0, 4, k - 1);              /* if y > k-1 goto +4 */
+		p[i++] = INSN(0xa5, 7, 0, 3, k);                  /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, 5, 5, 0, 0);
+		break;
+	}
+	case 13: { /* y set on both sides of a join, used; x set on both sides
+		    * of a later join, y killed, then x used */
+		if (body - i < 24)
+			break;
+		for (int d = 0; d < 2; d++) {
+			uint8_t v = d ? x : y;
+			p[i++] = INSN(0xa5, 7, 0, 5, 4);              /* if len < 4 goto +5 */
+			p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+			p[i++] = INSN(0x25, 5, 0, 2, pick(256));      /* if r5 > k goto +2 */
+			p[i++] = INSN(0xb7, v, 0, 0, pval());
+			p[i++] = INSN(0x05, 0, 0, 1, 0);
+			p[i++] = INSN(0xb7, v, 0, 0, pval());
+			if (!d) {
+				p[i++] = INSN(0xbf, 5, 10, 0, 0);     /* stack access at y */
+				p[i++] = INSN(0x0f, 5, y, 0, 0);
+				p[i++] = INSN(0x71, 5, 5, -64, 0);
+			}
+		}
+		p[i++] = INSN(0xb7, y, 0, 0, 0);
+		p[i++] = INSN(0x15, 8, 0, 1, 3);                  /* a join with nothing in it */
+		p[i++] = INSN(0x07, 8, 0, 0, 1);
+		p[i++] = INSN(0xa5, 7, 0, 3, 1 + pick(48));       /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, 5, 5, 0, 0);
+		break;
+	}
+	case 0: { /* diamond on a buffer byte: x = c1 or x = c2 */
+		if (body - i < 7)
+			break;
+		int off = pick(4);
+		p[i++] = INSN(0xa5, 7, 0, 5, off + 1);       /* if len < off + 1 goto +5 */
+		p[i++] = INSN(0x71, 5, 6, (int16_t)off, 0);   /* r5 = buf[off] */
+		p[i++] = INSN(0x25, 5, 0, 2, pick(256));      /* if r5 > k goto +2 */
+		p[i++] = INSN(0xb7, x, 0, 0, pval());
+		p[i++] = INSN(0x05, 0, 0, 1, 0);
+		p[i++] = INSN(0xb7, x, 0, 0, pval());
+		break;
+	}
+	case 1: /* spill */
+		p[i++] = INSN(0x7b, 10, x, (int16_t)(-8 * (1 + pick(4))), 0);
+		break;
+	case 2: /* fill */
+		p[i++] = INSN(0x79, x, 10, (int16_t)(-8 * (1 + pick(4))), 0);
+		break;
+	case 3: { /* arithmetic */
+		static const uint8_t ops[] = {0x00, 0x10, 0x50, 0x60, 0x20};
+		uint8_t op = ops[pick(5)];
+		if (pick(2))
+			p[i++] = INSN(0x07 | op, x, 0, 0, op == 0x60 ? pick(3) : op == 0x50 ? pick(64) : pick(20) - 4);
+		else if (pick(2))
+			p[i++] = INSN(0x0f | (op == 0x20 || op == 0x60 ? 0 : op), x, y, 0, 0);
+		else
+			p[i++] = INSN(0xbf, x, y, 0, 0); /* a copy: shares identity */
+		break;
+	}
+	case 4: { /* buffer access at offset x after a length check */
+		if (body - i < 5)
+			break;
+		int k = 1 + pick(48);
+		p[i++] = INSN(0xa5, 7, 0, 3, k);              /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, y, 5, 0, 0);
+		break;
+	}
+	case 5: /* stack access at offset x */
+		p[i++] = INSN(0xbf, 5, 10, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, y, 5, -64, 0);
+		break;
+	case 6: { /* a branch on x, decided when x is known */
+		int room = body - i - 1;
+		if (room < 2)
+			break;
+		p[i++] = INSN(0x25 | (pick(2) ? 0 : 0x40), x, 0, (int16_t)(1 + pick(room < 3 ? room : 3)), pick(64));
+		break;
+	}
+	case 7: { /* a loop adding to x (maybe depending on the data) */
+		if (body - i < 9)
+			break;
+		int head;
+		p[i++] = INSN(0xb7, 8, 0, 0, 0);
+		head = i;
+		if (pick(2)) {
+			p[i++] = INSN(0xa5, 7, 0, 2, 4);          /* if len < 4 goto +2 */
+			p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+			p[i++] = INSN(0x25, 5, 0, 1, pick(256)); /* if r5 > k goto +1 */
+		}
+		p[i++] = INSN(0x07, x, 0, 0, pick(12) - 2);
+		p[i++] = INSN(0x07, 8, 0, 0, 1);
+		p[i] = INSN(0xa5, 8, 0, (int16_t)(head - (i + 1)), 1 + pick(5));
+		i++;
+		break;
+	}
+	case 8: { /* x = a buffer byte, its copy y bounded by a comparison, x used */
+		if (body - i < 9)
+			break;
+		int k = 1 + pick(48);
+		p[i++] = INSN(0xa5, 7, 0, 7, 1);              /* if len < 1 goto +7 */
+		p[i++] = INSN(0x71, x, 6, 0, 0);
+		p[i++] = INSN(0xbf, y, x, 0, 0);
+		p[i++] = INSN(0x25, y, 0, 4, k - 1 + (pick(4) == 0)); /* if y > k-1 (or k) goto +4 */
+		p[i++] = INSN(0xa5, 7, 0, 3, k);              /* if len < k goto +3 */
+		p[i++] = INSN(0xbf, 5, 6, 0, 0);
+		p[i++] = INSN(0x0f, 5, x, 0, 0);
+		p[i++] = INSN(0x71, 5, 5, 0, 0);
+		break;
+	}
+	case 9: /* x = a constant */
+		p[i++] = INSN(0xb7, x, 0, 0, pval());
+		break;
+	default: { /* a plain diamond that only moves the instruction count */
+		if (body - i < 4)
+			break;
+		p[i++] = INSN(0x15, y, 0, 1, pick(8));
+		p[i++] = INSN(0x07, y, 0, 0, 1);
+		p[i++] = INSN(0x05, 0, 0, 0, 0);
+		break;
+	}
+	}
+	*n = i;
+}
+
+static int make_prec_prog(struct bpfx_insn *p)
+{
+	int n = 0;
+	p[n++] = INSN(0xbf, 6, 1, 0, 0);
+	p[n++] = INSN(0xbf, 7, 2, 0, 0);
+	for (int k = 0; k < 5; k++)
+		p[n++] = INSN(0xb7, pregs[k], 0, 0, pick(2) ? 0 : pval());
+	for (int k = 1; k <= 24; k++)
+		p[n++] = INSN(0x7a, 10, 0, (int16_t)(-8 * k), 0);
+	int body = n + 10 + pick(70);
+	if (body > MAXN - 8)
+		body = MAXN - 8;
+	while (n < body - 4)
+		gen_prec(p, &n, body);
+	while (n < body)
+		p[n++] = INSN(0x07, 0, 0, 0, 1);
+	p[n++] = INSN(0x95, 0, 0, 0, 0);
+	return n;
+}
+
 /* Chaos: rows of the opcode table with random fields (selectors set), a
  * random register state, an exit at the end. Most do not validate or are
  * rejected; none may crash the verifier, and accepted ones must run clean. */
@@ -294,13 +529,14 @@ int main(void)
 	if (!plat || !vm)
 		return check_summary("test_verifier_fuzz");
 	static const size_t lens[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 28, 31, 32, 40};
-	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0, loops_accepted = 0;
+	long accepted = 0, rejected = 0, runs = 0, unsound = 0, bad_insn = 0, loops_accepted = 0, prec_accepted = 0,
+	     prec_rejected = 0;
 	uint8_t buf[64];
 	const long iters = check_scale(12000); /* BPFX_TEST_QUICK: 1/50 */
 	for (long it = 0; it < iters; it++) {
 		struct bpfx_insn p[MAXN + 8];
-		int loop = it % 3 == 1, chaos = it % 3 == 2;
-		int n = chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
+		int loop = it % 4 == 1, chaos = it % 4 == 2, prec = it % 4 == 3;
+		int n = prec ? make_prec_prog(p) : chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
 		struct bpfx_verify_opts vo = {.sz = sizeof(vo), .max_insns = 200000};
 		struct bpfx_report *r = NULL;
 		int err = bpfx_verify(plat, p, (size_t)n, &vo, &r);
@@ -311,6 +547,7 @@ int main(void)
 		}
 		if (err) {
 			rejected++;
+			prec_rejected += prec;
 			if (getenv("FUZZ_HIST") && r)
 				fprintf(stderr, "%s\n", r->rule);
 			bpfx_report_free(r);
@@ -319,6 +556,7 @@ int main(void)
 		bpfx_report_free(r);
 		accepted++;
 		loops_accepted += loop;
+		prec_accepted += prec;
 		bpfx_prog *prog = NULL;
 		struct bpfx_load_opts lo = {.sz = sizeof(lo)};
 		if (bpfx_prog_load(vm, p, (size_t)n, &lo, &prog)) {
@@ -350,9 +588,12 @@ int main(void)
 		}
 		bpfx_prog_destroy(prog);
 	}
-	printf("fuzz: %ld accepted (%ld with loops; %ld runs), %ld rejected, %ld invalid\n", accepted, loops_accepted,
-	       runs, rejected, bad_insn);
+	printf("fuzz: %ld accepted (%ld with loops, %ld precision programs; %ld runs), %ld rejected (%ld precision "
+	       "programs), %ld invalid\n",
+	       accepted, loops_accepted, prec_accepted, runs, rejected, prec_rejected, bad_insn);
 	CHECK(loops_accepted > iters / 40);
+	CHECK(prec_accepted > iters / 40);
+	CHECK(prec_rejected > iters / 40);
 	CHECK(bad_insn > iters / 120);
 	CHECK(unsound == 0);
 	CHECK(accepted > iters / 12);

@@ -148,6 +148,9 @@ static int run_bpfx(const bpfx_platform *plat, const char *path, const char *sec
 	int ok = err == 0;
 	if (rep) {
 		*ms = (double)rep->stats.time_ns / 1e6;
+		if (getenv("BPFX_CORPUS_STATS")) /* per program: insns processed, states kept, peak bytes */
+			printf("stats %s %s %llu %llu %llu %.3f\n", path, prog, (unsigned long long)rep->stats.insns_processed,
+			       (unsigned long long)rep->stats.states_kept, (unsigned long long)rep->stats.peak_memory, *ms);
 		if (!ok)
 			snprintf(buf, sizeof(buf), "%s at insn %lld: %s", rep->rule ? rep->rule : "?", (long long)rep->insn,
 				 rep->message ? rep->message : "");
