@@ -57,9 +57,12 @@ enum bpfx_field_kind {
 	BPFX_FIELD_PACKET,          /* loads as the start of the packet */
 	BPFX_FIELD_PACKET_END,      /* loads as one past the end of the packet */
 	BPFX_FIELD_PACKET_META,     /* loads as the start of the metadata before the packet */
-	/* loads as a pointer (never NULL) to mem_size bytes of memory the
+	/* loads as a pointer (never NULL) to `target` bytes of memory the
 	 * program may read and write (flow_dissector's flow_keys) */
 	BPFX_FIELD_MEM,
+	/* loads as a pointer to struct `target` of the platform's BTF
+	 * (bpfx_platform_set_btf), or NULL: the program checks it first */
+	BPFX_FIELD_BTF_PTR,
 };
 
 #define BPFX_FIELD_READ 0x1u
@@ -74,7 +77,10 @@ struct bpfx_ctx_field {
 	 * 1 << log2(bytes) (1 = u8, 2 = u16, 4 = u32, 8 = u64); 0 means only
 	 * the whole field. Pointer fields are always read whole. */
 	uint32_t narrow_sizes;
-	uint32_t mem_size;          /* BPFX_FIELD_MEM: bytes it points to (1 .. 2^29) */
+	/* What a pointer field points to. BPFX_FIELD_MEM: its size in bytes
+	 * (1 .. 2^29); BPFX_FIELD_BTF_PTR: the BTF id of a struct (or of a
+	 * typedef of one) in the platform's BTF. */
+	uint32_t target;
 };
 
 #define BPFX_PROG_TYPE_CHECK_RET 0x1u     /* r0 at exit must lie in [ret_min, ret_max] */
@@ -174,6 +180,32 @@ struct bpfx_callback_proto {
  * its callback's signature (copied; replaces a previous or default one). */
 BPFX_API int bpfx_platform_set_callback(bpfx_platform *p, uint32_t helper_id,
 					const struct bpfx_callback_proto *cb);
+
+/* ---- BTF-typed pointers ----
+ * A platform may describe host structs with BTF. A pointer to such a struct
+ * (from a BPFX_FIELD_BTF_PTR context field, a pointer member of another
+ * described struct, or a helper/kfunc returning BPFX_RET_PTR_TO_BTF_ID_OR_NULL)
+ * may be NULL and must be checked; loads through it must lie inside the
+ * struct and read numbers, except 8-byte loads of a pointer member (outside
+ * unions) to a described struct, which give such a pointer. Stores need
+ * bpfx_platform_set_btf_writable and never overwrite pointer members. The
+ * host promises its structs match the BTF and every pointer member is NULL
+ * or valid. */
+
+/* Sets the platform's BTF (copied; a raw .BTF blob: header, types,
+ * strings). BPFX_E_INVAL with a message for a malformed blob. */
+BPFX_API int bpfx_platform_set_btf(bpfx_platform *p, const void *data, size_t size);
+/* Lets programs store numbers into non-pointer members of struct btf_id. */
+BPFX_API int bpfx_platform_set_btf_writable(bpfx_platform *p, uint32_t btf_id);
+
+/* The struct types of a helper's or kfunc's BTF pointers. */
+struct bpfx_func_btf {
+	size_t sz;                  /* sizeof(struct bpfx_func_btf) */
+	uint32_t ret;               /* BPFX_RET_PTR_TO_BTF_ID_OR_NULL: the struct returned */
+	uint32_t args[5];           /* BPFX_ARG_PTR_TO_BTF_ID arguments: the struct expected (offset 0) */
+};
+/* Gives helper (kfunc = 0) or kfunc `id`, already added, its BTF types. */
+BPFX_API int bpfx_platform_set_func_btf(bpfx_platform *p, int kfunc, uint32_t id, const struct bpfx_func_btf *t);
 
 /* ---- Maps a program refers to ---- */
 

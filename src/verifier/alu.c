@@ -36,7 +36,8 @@ static enum bpfx_aop alu_op(const struct bpfx_insn *x)
 static bool ptr_arith_ok(const struct vreg *r)
 {
 	return !(r->flags & VF_NULL) && (r->type == VT_CTX || r->type == VT_STACK || r->type == VT_PKT ||
-					 r->type == VT_PKT_META || r->type == VT_MAP_VALUE || r->type == VT_MEM);
+					 r->type == VT_PKT_META || r->type == VT_MAP_VALUE || r->type == VT_MEM ||
+					 r->type == VT_BTF);
 }
 
 static bool same_region(const struct vreg *a, const struct vreg *b)

@@ -316,6 +316,10 @@ static int helper_args(struct venv *e, struct vstate *st, const struct vplat_fun
 					    rn);
 			alloc = (int64_t)r->s.t.value;
 			break;
+		case BPFX_ARG_PTR_TO_BTF_ID: /* btf.c */
+			if ((err = vf_btf_arg(e, st, p, fname, i)))
+				return err;
+			break;
 		case BPFX_ARG_PTR_TO_CONST_STR: /* memory.c */
 			if ((err = vf_check_const_str(e, st, fname, rn)))
 				return err;
@@ -334,6 +338,7 @@ static int helper_args(struct venv *e, struct vstate *st, const struct vplat_fun
 	switch (p->ret) {
 	case BPFX_RET_VOID:
 	case BPFX_RET_INTEGER:
+	case BPFX_RET_PTR_TO_BTF_ID_OR_NULL:
 		break;
 	case BPFX_RET_MAP_VALUE_OR_NULL:
 		if (map < 0)
@@ -402,6 +407,8 @@ static int helper_result(struct venv *e, struct vstate *st, const struct hcall *
 	case BPFX_RET_VOID:
 		vf_set_uninit(r0);
 		return 0;
+	case BPFX_RET_PTR_TO_BTF_ID_OR_NULL:
+		return vf_btf_ret(e, st, p, fname);
 	case BPFX_RET_INTEGER:
 		vf_set_unknown(r0);
 		return 0;

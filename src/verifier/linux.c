@@ -427,7 +427,7 @@ int bpfx_linux_platform(bpfx_platform **out)
 	static const struct bpfx_ctx_field flow_fields[] = {
 		{.offset = SKB_DATA, .size = 4, .access = RD, .kind = BPFX_FIELD_PACKET},
 		{.offset = SKB_DATA_END, .size = 4, .access = RD, .kind = BPFX_FIELD_PACKET_END},
-		{.offset = 144, .size = 8, .access = RD, .kind = BPFX_FIELD_MEM, .mem_size = FLOW_KEYS_SIZE},
+		{.offset = 144, .size = 8, .access = RD, .kind = BPFX_FIELD_MEM, .target = FLOW_KEYS_SIZE},
 	};
 	if (!err)
 		err = add_type(p, "flow_dissector", K_FLOW, 192, flow_fields, 3, BPFX_PROG_TYPE_PACKET_RDONLY);

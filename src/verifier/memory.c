@@ -216,7 +216,12 @@ static int ctx_access(struct venv *e, struct vstate *st, unsigned pr, const stru
 		vf_set_ptr(out, VT_PKT_META, 0);
 	else if (fd->kind == BPFX_FIELD_MEM) {
 		vf_set_ptr(out, VT_MEM, 0); /* never NULL: the host always provides it */
-		out->aux = fd->mem_size;
+		out->aux = fd->target;
+	} else if (fd->kind == BPFX_FIELD_BTF_PTR) {
+		vf_set_ptr(out, VT_BTF, 0); /* a host struct, or NULL */
+		out->aux = bpfx_vbtf_struct(e->plat->btf, fd->target);
+		out->flags = VF_NULL;
+		out->id = ++e->next_id;
 	} else
 		vf_set_unknown(out);
 	return 0;
@@ -246,6 +251,7 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 	switch (p->type) {
 	case VT_STACK: return stack_access(e, st, pr, p, off, size, write, val, out);
 	case VT_CTX: return ctx_access(e, st, pr, p, off, size, write, out);
+	case VT_BTF: return vf_btf_access(e, st, pr, p, off, size, write, val, out);
 	case VT_MAP_VALUE: {
 		const struct bpfx_map_desc *m = &e->maps[p->aux];
 		if (lo < 0 || hi > (int64_t)m->value_size)

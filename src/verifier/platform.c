@@ -57,6 +57,8 @@ void bpfx_platform_destroy(bpfx_platform *p)
 	free(p->types);
 	free(p->helpers);
 	free(p->kfuncs);
+	bpfx_vbtf_free(p->btf);
+	free(p->fbtf);
 	free(p->cbs);
 	free(p->name);
 	free(p);
@@ -94,13 +96,18 @@ int bpfx_platform_add_prog_type(bpfx_platform *p, const struct bpfx_prog_type *t
 		if (f->kind != BPFX_FIELD_SCALAR && f->size != 4 && f->size != 8)
 			return bpfx_fail(&p->diag, BPFX_E_INVAL,
 					 "program type '%s': packet pointer field %zu must be 4 or 8 bytes", t.name, i);
-		if ((unsigned)f->kind > BPFX_FIELD_MEM)
+		if ((unsigned)f->kind > BPFX_FIELD_BTF_PTR)
 			return bpfx_fail(&p->diag, BPFX_E_INVAL, "program type '%s': field %zu has unknown kind %d",
 					 t.name, i, (int)f->kind);
-		if (f->kind == BPFX_FIELD_MEM && (!f->mem_size || f->mem_size > (1u << 29)))
+		if (f->kind == BPFX_FIELD_BTF_PTR && (f->size != 8 || !bpfx_vbtf_struct(p->btf, f->target)))
+			return bpfx_fail(&p->diag, BPFX_E_INVAL,
+					 "program type '%s': BTF pointer field %zu must be 8 bytes and name a struct of the "
+					 "platform's BTF (type %u; set the BTF first)",
+					 t.name, i, f->target);
+		if (f->kind == BPFX_FIELD_MEM && (!f->target || f->target > (1u << 29)))
 			return bpfx_fail(&p->diag, BPFX_E_INVAL,
 					 "program type '%s': memory field %zu points to %u bytes; 1 .. 2^29 are allowed",
-					 t.name, i, f->mem_size);
+					 t.name, i, f->target);
 	}
 	for (size_t i = 0; i < p->ntypes; i++)
 		if (!strcmp(p->types[i].t.name, t.name))

@@ -23,6 +23,7 @@ enum vt {
 	VT_MAP_VALUE,  /* a value of map `aux`, offset s */
 	VT_MEM,        /* memory of `aux` bytes from a helper, offset s */
 	VT_FUNC,       /* code address of instruction `aux` */
+	VT_BTF,        /* struct `aux` of the platform's BTF, offset s (btf.c) */
 	VT__COUNT
 };
 

@@ -27,6 +27,15 @@ struct vplat_cb {
 	struct bpfx_callback_proto cb;
 };
 
+/* BTF types of a helper or kfunc (bpfx_platform_set_func_btf). */
+struct vplat_fbtf {
+	bool kfunc;
+	uint32_t id;
+	struct bpfx_func_btf t;
+};
+
+struct vbtf; /* btf.c */
+
 struct bpfx_platform {
 	char *name;
 	uint32_t groups;
@@ -36,6 +45,9 @@ struct bpfx_platform {
 	size_t ntypes;
 	struct vplat_func *helpers, *kfuncs;
 	size_t nhelpers, nkfuncs;
+	struct vbtf *btf; /* btf.c: the platform's BTF, or NULL */
+	struct vplat_fbtf *fbtf;
+	size_t nfbtf;
 	struct vplat_cb *cbs;
 	size_t ncbs;
 };
@@ -80,7 +92,7 @@ int bpfx_report_set(struct bpfx_report *r, const char *field, const char *value)
 #define TRAIL_CHUNK 4096
 
 static const char *const vt_names[VT__COUNT] = {"uninit", "scalar",  "ctx",       "stack", "pkt", "pkt_end",
-						"pkt_meta", "map",  "map_value", "mem",   "func"};
+						"pkt_meta", "map",  "map_value", "mem",   "func", "btf"};
 
 struct trail_chunk {
 	struct trail_chunk *next;
@@ -210,6 +222,17 @@ int vf_stack_depth_check(struct venv *e, struct vstate *st, uint32_t frame, int6
 int vf_do_mem(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
 int vf_do_lddw(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int op);
 int vf_check_const_str(struct venv *e, struct vstate *st, const char *fname, unsigned rn);
+/* btf.c: the platform's BTF and BTF-typed pointers (VT_BTF) */
+int bpfx_vbtf_parse(const void *data, size_t size, struct bpfx_diag *d, struct vbtf **out);
+void bpfx_vbtf_free(struct vbtf *b);
+uint32_t bpfx_vbtf_struct(const struct vbtf *b, uint32_t id);
+uint32_t bpfx_vbtf_size(const struct vbtf *b, uint32_t sid);
+const char *bpfx_vbtf_name(const struct vbtf *b, uint32_t id);
+int bpfx_vbtf_set_writable(struct vbtf *b, uint32_t sid);
+int vf_btf_access(struct venv *e, struct vstate *st, unsigned pr, const struct vreg *p, int16_t off, int size,
+		  bool write, const struct vreg *val, struct vreg *out);
+int vf_btf_arg(struct venv *e, struct vstate *st, const struct bpfx_func_proto *proto, const char *fname, unsigned i);
+int vf_btf_ret(struct venv *e, struct vstate *st, const struct bpfx_func_proto *proto, const char *fname);
 int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc);
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
 int vf_do_exit(struct venv *e, struct vstate *st);

@@ -155,11 +155,11 @@ static void test_describe(void)
 	struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_MEM};
 	struct bpfx_prog_type t = {.sz = sizeof(t), .name = "t", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 8,
 				   .fields = &f, .nfields = 1};
-	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL); /* mem_size 0 */
-	f.mem_size = (1u << 29) + 1;
+	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL); /* target 0 */
+	f.target = (1u << 29) + 1;
 	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL);
 	f.kind = (enum bpfx_field_kind)99;
-	f.mem_size = 8;
+	f.target = 8;
 	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL);
 	f.kind = BPFX_FIELD_MEM;
 	CHECK(bpfx_platform_add_prog_type(p, &t) == 0);

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* test_verifier_btf.c - BTF-typed pointers: a platform with a hand-built BTF
+ * describing host structs; loads through such pointers (numbers, pointer
+ * members, unions, bounds), NULL checks, stores to writable structs, helpers
+ * taking and returning them, and malformed BTF blobs. */
+#include <bpfx/bpfx.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* ---- a tiny BTF writer ---- */
+static uint32_t types[256];
+static size_t ntw;
+static char strs[512] = "";
+static size_t nstr = 1;
+
+static uint32_t str(const char *s)
+{
+	uint32_t o = (uint32_t)nstr;
+	size_t n = strlen(s) + 1;
+	memcpy(strs + nstr, s, n);
+	nstr += n;
+	return o;
+}
+static void w(uint32_t v)
+{
+	types[ntw++] = v;
+}
+static void type(const char *name, uint32_t kind, uint32_t vlen, uint32_t size_or_type)
+{
+	w(name ? str(name) : 0);
+	w(kind << 24 | vlen);
+	w(size_or_type);
+}
+static void member(const char *name, uint32_t t, uint32_t bit_off)
+{
+	w(str(name));
+	w(t);
+	w(bit_off);
+}
+
+/* ids: 1 int, 2 struct node, 3 node *, 4 int *, 5 struct ctx, 6 union u,
+ * 7 typedef node_t, 8 const node_t, 9 node_t * */
+static unsigned char *build(size_t *size)
+{
+	type("int", 1, 0, 4), w(32);                     /* 1 */
+	type("node", 4, 4, 24);                          /* 2: struct node { int val, flags; node *next; int *data; } */
+	member("val", 1, 0), member("flags", 1, 32), member("next", 3, 64), member("data", 4, 128);
+	type(NULL, 2, 0, 2);                             /* 3 */
+	type(NULL, 2, 0, 1);                             /* 4 */
+	type("ctx", 4, 4, 32);                           /* 5: struct ctx { node *root; int count; u; node *arr[1]; } */
+	member("root", 3, 0), member("count", 1, 64), member("u", 6, 128), member("arr", 10, 192);
+	type("u", 5, 2, 8);                              /* 6: union u { node *p; int x; } */
+	member("p", 3, 0), member("x", 1, 0);
+	type("node_t", 8, 0, 2);                         /* 7 */
+	type(NULL, 10, 0, 7);                            /* 8 */
+	type(NULL, 2, 0, 8);                             /* 9 */
+	type(NULL, 3, 0, 0), w(9), w(1), w(1);           /* 10: node_t *[1] */
+	size_t tl = ntw * 4;
+	*size = 24 + tl + nstr;
+	unsigned char *b = calloc(1, *size);
+	uint16_t magic = 0xeB9F;
+	memcpy(b, &magic, 2);
+	b[2] = 1;
+	uint32_t hdr[5] = {24, 0, (uint32_t)tl, (uint32_t)tl, (uint32_t)nstr};
+	memcpy(b + 4, hdr, sizeof(hdr));
+	memcpy(b + 24, types, tl);
+	memcpy(b + 24 + tl, strs, nstr);
+	return b;
+}
+
+static char verdict[64];
+static const char *verify(const bpfx_platform *p, const char *text)
+{
+	struct bpfx_insn *insns = NULL;
+	size_t n = 0;
+	struct bpfx_asm_opts ao = {.sz = sizeof(ao)};
+	struct bpfx_asm_error ae;
+	if (bpfx_asm(text, strlen(text), &ao, &insns, &n, &ae)) {
+		fprintf(stderr, "asm: line %d: %s\n", ae.line, ae.msg);
+		return "ERROR";
+	}
+	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = "bt"};
+	struct bpfx_report *r = NULL;
+	int err = bpfx_verify(p, insns, n, &vo, &r);
+	snprintf(verdict, sizeof(verdict), "%s", !r ? "ERROR" : r->accepted && !err ? "ACCEPT" : r->rule);
+	if (getenv("BTF_TEST_VERBOSE") && r && !r->accepted)
+		fprintf(stderr, "%s\n", r->message);
+	bpfx_report_free(r);
+	bpfx_free(insns);
+	return verdict;
+}
+#define V(text, want)                                                                                           \
+	do {                                                                                                    \
+		const char *got_ = verify(p, text);                                                             \
+		CHECK(strcmp(got_, want) == 0);                                                                 \
+		if (strcmp(got_, want))                                                                         \
+			fprintf(stderr, "  got %s for:\n%s\n", got_, text);                                     \
+	} while (0)
+
+/* r2 = the struct ctx pointer, checked */
+#define CTX "r2 = *(u64 *)(r1 + 0)\n if r2 == 0 goto out\n"
+#define OUT "out:\n r0 = 0\n exit\n"
+
+static void test_programs(bpfx_platform *p)
+{
+	/* the context field may be NULL */
+	V("r2 = *(u64 *)(r1 + 0)\n r0 = *(u32 *)(r2 + 8)\n exit\n", "BPFX-MEM-004");
+	V(CTX "r0 = *(u32 *)(r2 + 8)\n exit\n" OUT, "ACCEPT");
+	/* bounds: struct ctx is 32 bytes */
+	V(CTX "r0 = *(u64 *)(r2 + 24)\n r0 = 0\n exit\n" OUT, "ACCEPT");
+	V(CTX "r0 = *(u64 *)(r2 + 25)\n r0 = 0\n exit\n" OUT, "BPFX-MEM-002");
+	V(CTX "r0 = *(u8 *)(r2 - 1)\n exit\n" OUT, "BPFX-MEM-002");
+	/* a pointer member: a node or NULL; struct node is 24 bytes */
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n r0 = *(u32 *)(r3 + 4)\n exit\n" OUT, "BPFX-MEM-004");
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 4)\n exit\n" OUT, "ACCEPT");
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r0 = *(u64 *)(r3 + 17)\n exit\n" OUT, "BPFX-MEM-002");
+	/* list walk: node->next->next->val, each checked */
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r3 = *(u64 *)(r3 + 8)\n if r3 == 0 goto out\n"
+	      " r3 = *(u64 *)(r3 + 8)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT,
+	  "ACCEPT");
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r3 = *(u64 *)(r3 + 8)\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT,
+	  "BPFX-MEM-004");
+	/* an array of typedef'd const pointers */
+	V(CTX "r3 = *(u64 *)(r2 + 24)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT, "ACCEPT");
+	/* pointers to numbers, pointers in unions, parts of pointers: numbers */
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r3 = *(u64 *)(r3 + 16)\n if r3 == 0 goto out\n"
+	      " r0 = *(u32 *)(r3 + 0)\n exit\n" OUT,
+	  "BPFX-MEM-001");
+	V(CTX "r3 = *(u64 *)(r2 + 16)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT, "BPFX-MEM-001");
+	V(CTX "r3 = *(u32 *)(r2 + 0)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT, "BPFX-MEM-001");
+	/* constant arithmetic keeps the type; a variable offset reads numbers only */
+	V(CTX "r2 += 8\n r3 = *(u64 *)(r2 - 8)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT, "ACCEPT");
+	V(CTX "r4 = *(u32 *)(r2 + 8)\n r4 &= 8\n r2 += r4\n r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n"
+	      " r0 = *(u32 *)(r3 + 0)\n exit\n" OUT,
+	  "BPFX-MEM-001");
+	V(CTX "r4 = *(u32 *)(r2 + 8)\n r4 &= 24\n r2 += r4\n r0 = *(u64 *)(r2 + 0)\n exit\n" OUT, "ACCEPT");
+	V(CTX "r4 = *(u32 *)(r2 + 8)\n r4 &= 31\n r2 += r4\n r0 = *(u64 *)(r2 + 0)\n exit\n" OUT, "BPFX-MEM-002");
+	/* stores: read-only until the struct is made writable, never over pointers */
+	V(CTX "*(u32 *)(r2 + 8) = 1\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005");
+	CHECK(bpfx_platform_set_btf_writable(p, 5) == 0);
+	V(CTX "*(u32 *)(r2 + 8) = 1\n r0 = 0\n exit\n" OUT, "ACCEPT");
+	V(CTX "*(u64 *)(r2 + 0) = 0\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005");
+	V(CTX "*(u32 *)(r2 + 4) = 0\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005");
+	V(CTX "*(u32 *)(r2 + 16) = 0\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005"); /* the union holds a pointer */
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n *(u32 *)(r3 + 0) = 1\n r0 = 0\n exit\n" OUT,
+	  "BPFX-MEM-005"); /* struct node stays read-only */
+	/* atomics are not for host structs */
+	V(CTX "r3 = 1\n lock *(u32 *)(r2 + 8) += r3\n r0 = 0\n exit\n" OUT, "BPFX-MEM-006");
+	/* helpers: 1 takes and returns a node; 2 has no BTF types given */
+	V(CTX "r1 = *(u64 *)(r2 + 0)\n if r1 == 0 goto out\n call 1\n if r0 == 0 goto out\n"
+	      " r0 = *(u32 *)(r0 + 0)\n exit\n" OUT,
+	  "ACCEPT");
+	V(CTX "r1 = *(u64 *)(r2 + 0)\n if r1 == 0 goto out\n call 1\n r0 = *(u32 *)(r0 + 0)\n exit\n" OUT,
+	  "BPFX-MEM-004");
+	V(CTX "r1 = *(u64 *)(r2 + 0)\n call 1\n r0 = 0\n exit\n" OUT, "BPFX-MEM-004");
+	V(CTX "r1 = r2\n call 1\n r0 = 0\n exit\n" OUT, "BPFX-CALL-002"); /* a ctx struct, not a node */
+	V(CTX "r1 = *(u64 *)(r2 + 0)\n if r1 == 0 goto out\n r1 += 8\n call 1\n r0 = 0\n exit\n" OUT,
+	  "BPFX-CALL-002");
+	V(CTX "r1 = r10\n call 1\n r0 = 0\n exit\n" OUT, "BPFX-CALL-002");
+	V(CTX "r1 = *(u64 *)(r2 + 0)\n if r1 == 0 goto out\n call 2\n r0 = 0\n exit\n" OUT, "BPFX-CALL-004");
+}
+
+int main(void)
+{
+	size_t size;
+	unsigned char *blob = build(&size);
+	bpfx_platform *p;
+	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "btf-test"};
+	CHECK(bpfx_platform_create(&po, &p) == 0);
+	/* malformed blobs */
+	unsigned char *bad = malloc(size);
+	memcpy(bad, blob, size);
+	bad[0] ^= 1;
+	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL); /* magic */
+	CHECK(bpfx_platform_set_btf(p, blob, 20) == BPFX_E_INVAL);  /* short header */
+	CHECK(bpfx_platform_set_btf(p, blob, size - 1) == BPFX_E_INVAL); /* strings cut */
+	memcpy(bad, blob, size);
+	uint32_t big = 99;
+	memcpy(bad + 24 + 16 + 12 + 4, &big, 4); /* struct node's first member: type 99 */
+	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL);
+	memcpy(bad, blob, size);
+	bad[24 + 7] = 30; /* type 1: kind 30 */
+	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL);
+	free(bad);
+	/* BTF pointer fields need the BTF first */
+	struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_BTF_PTR,
+				   .target = 5};
+	struct bpfx_prog_type t = {.sz = sizeof(t), .name = "bt", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 8,
+				   .fields = &f, .nfields = 1};
+	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL);
+	CHECK(bpfx_platform_set_btf(p, blob, size) == 0);
+	f.target = 1; /* int: not a struct */
+	CHECK(bpfx_platform_add_prog_type(p, &t) == BPFX_E_INVAL);
+	f.target = 5;
+	CHECK(bpfx_platform_add_prog_type(p, &t) == 0);
+	CHECK(bpfx_platform_set_btf_writable(p, 4) == BPFX_E_INVAL);
+	static const struct bpfx_func_proto node_fn = {BPFX_RET_PTR_TO_BTF_ID_OR_NULL, {BPFX_ARG_PTR_TO_BTF_ID}, 0};
+	CHECK(bpfx_platform_add_helper(p, 1, "next_node", &node_fn) == 0);
+	CHECK(bpfx_platform_add_helper(p, 2, "untyped", &node_fn) == 0);
+	struct bpfx_func_btf fb = {.sz = sizeof(fb), .ret = 1, .args = {7}};
+	CHECK(bpfx_platform_set_func_btf(p, 0, 1, &fb) == BPFX_E_INVAL); /* ret: int */
+	fb.ret = 7;
+	CHECK(bpfx_platform_set_func_btf(p, 0, 3, &fb) == BPFX_E_NOENT);
+	CHECK(bpfx_platform_set_func_btf(p, 1, 1, &fb) == BPFX_E_NOENT); /* no kfunc 1 */
+	CHECK(bpfx_platform_set_func_btf(p, 0, 1, &fb) == 0);
+	test_programs(p);
+	bpfx_platform_destroy(p);
+	free(blob);
+	return check_summary("test_verifier_btf");
+}
