@@ -228,13 +228,19 @@ const char *bpfx_vbtf_name(const struct vbtf *b, uint32_t id)
 /* Is [off, off + size) of type id exactly an 8-byte pointer member reached
  * through structs and arrays only (no union)? Returns the struct it points
  * to, or 0. *ptr_overlap is set when the range overlaps any pointer member
- * (even in part, or inside a union). */
+ * (even in part, or inside a union), or when the walk is too deep or uses up
+ * *budget (a crafted BTF could make it exponential). */
 static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64_t size, bool in_union,
-			 bool *ptr_overlap, int depth)
+			 bool *ptr_overlap, int depth, uint32_t *budget)
 {
 	id = resolve(b, id);
-	if (!id || depth > MAX_DEPTH)
+	if (!id)
 		return 0;
+	if (depth > MAX_DEPTH || !*budget) { /* too deep or too much work: assume the worst */
+		*ptr_overlap = true;
+		return 0;
+	}
+	(*budget)--;
 	uint32_t k = t_kind(b, id);
 	if (k == K_PTR) {
 		*ptr_overlap = true;
@@ -252,7 +258,7 @@ static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64
 			uint64_t lo = i * es;
 			uint64_t s_off = off > lo ? off - lo : 0;
 			uint64_t s_end = off + size < lo + es ? off + size - lo : es;
-			uint32_t f = find_ptr(b, et, s_off, s_end - s_off, in_union, ptr_overlap, depth + 1);
+			uint32_t f = find_ptr(b, et, s_off, s_end - s_off, in_union, ptr_overlap, depth + 1, budget);
 			if (f && s_off == off - lo && s_end - s_off == size)
 				found = f;
 		}
@@ -278,7 +284,8 @@ static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64
 			continue;
 		uint64_t s_off = off > mo ? off - mo : 0;
 		uint64_t s_end = off + size < mo + ms ? off + size - mo : ms;
-		uint32_t f = find_ptr(b, mt, s_off, s_end - s_off, in_union || k == K_UNION, ptr_overlap, depth + 1);
+		uint32_t f = find_ptr(b, mt, s_off, s_end - s_off, in_union || k == K_UNION, ptr_overlap, depth + 1,
+				      budget);
 		if (f && off >= mo && off + size <= mo + ms)
 			found = f;
 	}
@@ -318,8 +325,9 @@ int vf_btf_access(struct venv *e, struct vstate *st, unsigned pr, const struct v
 	bool cst = lo + size == hi;
 	bool overlap = false;
 	uint32_t target = 0;
+	uint32_t budget = 4096; /* members visited; past it, the access counts as touching a pointer */
 	if (cst)
-		target = find_ptr(b, sid, (uint64_t)lo, (uint64_t)size, false, &overlap, 0);
+		target = find_ptr(b, sid, (uint64_t)lo, (uint64_t)size, false, &overlap, 0, &budget);
 	else
 		overlap = true; /* a variable offset may hit any member */
 	if (write) {

@@ -163,6 +163,45 @@ static void test_programs(bpfx_platform *p)
 	V(CTX "r1 = *(u64 *)(r2 + 0)\n if r1 == 0 goto out\n call 2\n r0 = 0\n exit\n" OUT, "BPFX-CALL-004");
 }
 
+/* Mutated blobs: every outcome is an error or a platform whose programs
+ * verify without crashing (run under ASan/valgrind in CI). */
+static void test_mutations(const unsigned char *blob, size_t size)
+{
+	uint64_t x = 88172645463325252ull;
+	unsigned char *m = malloc(size);
+	int parsed = 0;
+	long rounds = check_scale(3000);
+	for (long r = 0; r < rounds; r++) {
+		memcpy(m, blob, size);
+		for (int k = 0; k < 1 + (int)(r % 4); k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t at = (size_t)(x % size);
+			m[at] = (unsigned char)(x >> 32);
+		}
+		bpfx_platform *p;
+		struct bpfx_platform_opts po = {.sz = sizeof(po)};
+		if (bpfx_platform_create(&po, &p))
+			continue;
+		if (bpfx_platform_set_btf(p, m, size) == 0) {
+			parsed++;
+			struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ,
+						   .kind = BPFX_FIELD_BTF_PTR, .target = 5};
+			struct bpfx_prog_type t = {.sz = sizeof(t), .name = "bt", .ctx_kind = BPFX_CTX_STRUCT,
+						   .ctx_size = 8, .fields = &f, .nfields = 1};
+			if (bpfx_platform_add_prog_type(p, &t) == 0) {
+				bpfx_platform_set_btf_writable(p, 5);
+				verify(p, CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r3 = *(u64 *)(r3 + 8)\n"
+					      " if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 4)\n exit\n" OUT);
+				verify(p, CTX "r3 = *(u64 *)(r2 + 24)\n if r3 == 0 goto out\n *(u32 *)(r2 + 8) = 1\n"
+					      " r0 = *(u64 *)(r3 + 16)\n exit\n" OUT);
+			}
+		}
+		bpfx_platform_destroy(p);
+	}
+	free(m);
+	CHECK(parsed > 0); /* some mutations keep the blob valid */
+}
+
 int main(void)
 {
 	size_t size;
@@ -208,6 +247,7 @@ int main(void)
 	CHECK(bpfx_platform_set_func_btf(p, 0, 1, &fb) == 0);
 	test_programs(p);
 	bpfx_platform_destroy(p);
+	test_mutations(blob, size);
 	free(blob);
 	return check_summary("test_verifier_btf");
 }
