@@ -242,6 +242,27 @@ struct bpfx_map_desc {
 	const void *rodata;
 };
 
+/* ---- Function signatures (from BTF) ---- */
+
+enum bpfx_farg_kind {
+	BPFX_FARG_NONE = 0,         /* no argument in this position (and none after) */
+	BPFX_FARG_SCALAR,           /* a number (integer, enum, bool) */
+	BPFX_FARG_CTX,              /* the program's context pointer, unmodified */
+	BPFX_FARG_MEM_OR_NULL,      /* NULL, or `arg_size` bytes the function may read and write */
+	BPFX_FARG_UNSUPPORTED,      /* anything else: a global function taking it is refused */
+};
+
+#define BPFX_FUNC_GLOBAL 0x1u       /* global linkage: verified on its own, against this signature */
+
+struct bpfx_func_sig {
+	uint32_t insn;              /* the function's first instruction */
+	uint32_t flags;             /* BPFX_FUNC_* */
+	const char *name;           /* for messages; may be NULL */
+	enum bpfx_farg_kind args[5];
+	uint32_t arg_size[5];       /* BPFX_FARG_MEM_OR_NULL: bytes it points to */
+	int returns_void;           /* declared void: r0 need not be a number at its exit */
+};
+
 /* ---- Verification ---- */
 
 #define BPFX_VERIFY_UNPRIV 0x1u     /* also forbid pointer leaks and pointer comparisons */
@@ -263,6 +284,13 @@ struct bpfx_verify_opts {
 	bpfx_log_fn log;
 	void *log_user;
 	const char *name;           /* program name for messages */
+	/* BTF signatures of the program's functions (bpfx_object_prog_func_sigs
+	 * gives them from .BTF.ext func_info); may be NULL. Global functions are
+	 * verified once on their own from their declared arguments, and their
+	 * calls only against the signature (r0 is then an unknown number), as
+	 * Linux does; other functions are verified in each caller's context. */
+	const struct bpfx_func_sig *funcs;
+	size_t nfuncs;
 };
 
 struct bpfx_verify_stats {

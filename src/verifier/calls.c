@@ -101,6 +101,32 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 	}
 }
 
+/* The packet may have moved or shrunk: nothing proven about it holds. */
+static void forget_packet(struct venv *e, struct vstate *st)
+{
+	st->pkt_range = 0;
+	st->meta_range = 0;
+	for (uint32_t fi = 0; fi < st->nframes; fi++) {
+		struct vframe *fr = st->fr[fi];
+		for (int i = 0; i < BPFX_NREGS; i++) {
+			struct vreg *r = &fr->regs[i];
+			if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
+				vf_set_uninit(r);
+			else if (r->type == VT_SCALAR)
+				r->flags &= (uint8_t)~VF_LEN;
+		}
+		for (int sl = 0; sl < VSLOTS; sl++) {
+			if (fr->stype[sl * 8] != ST_SPILL)
+				continue;
+			struct vreg *r = VSPILL(fr, sl);
+			if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
+				memset(&fr->stype[sl * 8], e->unpriv ? ST_INVALID : ST_MISC, 8);
+			else if (r->type == VT_SCALAR)
+				r->flags &= (uint8_t)~VF_LEN;
+		}
+	}
+}
+
 /* What the arguments of a helper call said, for its result. */
 struct hcall {
 	const struct vplat_func *f;
@@ -378,30 +404,8 @@ static int helper_result(struct venv *e, struct vstate *st, const struct hcall *
 	}
 	for (unsigned i = 1; i <= 5; i++)
 		vf_set_uninit(reg(st, i));
-	if (p->flags & BPFX_PROTO_CHANGES_PACKET) {
-		/* the packet may have moved or shrunk: nothing proven about it holds */
-		st->pkt_range = 0;
-		st->meta_range = 0;
-		for (uint32_t fi = 0; fi < st->nframes; fi++) {
-			struct vframe *fr = st->fr[fi];
-			for (int i = 0; i < BPFX_NREGS; i++) {
-				struct vreg *r = &fr->regs[i];
-				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
-					vf_set_uninit(r);
-				else if (r->type == VT_SCALAR)
-					r->flags &= (uint8_t)~VF_LEN;
-			}
-			for (int sl = 0; sl < VSLOTS; sl++) {
-				if (fr->stype[sl * 8] != ST_SPILL)
-					continue;
-				struct vreg *r = VSPILL(fr, sl);
-				if (r->type == VT_PKT || r->type == VT_PKT_END || r->type == VT_PKT_META)
-					memset(&fr->stype[sl * 8], e->unpriv ? ST_INVALID : ST_MISC, 8);
-				else if (r->type == VT_SCALAR)
-					r->flags &= (uint8_t)~VF_LEN;
-			}
-		}
-	}
+	if (p->flags & BPFX_PROTO_CHANGES_PACKET)
+		forget_packet(e, st);
 	struct vreg *r0 = reg(st, 0);
 	switch (p->ret) {
 	case BPFX_RET_VOID:
@@ -734,9 +738,214 @@ static int cb_exit(struct venv *e, struct vstate *st)
 	return err;
 }
 
+/* ---- global functions ----
+ *
+ * A function with global linkage in the program's BTF is verified once on
+ * its own, from its declared arguments (a number: any number; the context;
+ * a pointer to sized memory: NULL or that memory), and a call to it is
+ * checked against the declaration only: its arguments must fit, r0 becomes
+ * an unknown number and r1-r5 are clobbered. What the function may do
+ * through its pointer arguments is what the caller allows by passing them:
+ * written memory holds unknown data afterwards; if it may change the packet,
+ * the caller's packet pointers are forgotten. */
+
+static const struct bpfx_func_sig *sig_of(const struct venv *e, uint32_t sub)
+{
+	if (sub == 0 || sub >= e->nsub)
+		return NULL; /* the entry is always verified as the program */
+	for (size_t i = 0; i < e->nfuncs; i++)
+		if (e->funcs[i].insn == e->sub_start[sub])
+			return &e->funcs[i];
+	return NULL;
+}
+
+static const struct bpfx_func_sig *global_sig(const struct venv *e, uint32_t sub)
+{
+	const struct bpfx_func_sig *g = sig_of(e, sub);
+	return g && (g->flags & BPFX_FUNC_GLOBAL) ? g : NULL;
+}
+
+static const char *sig_name(const struct bpfx_func_sig *g)
+{
+	return g->name && g->name[0] ? g->name : "(unnamed)";
+}
+
+/* May function `sub`, or a function it calls, change the packet? */
+static bool may_change_packet(const struct venv *e, uint32_t sub)
+{
+	uint8_t *seen = calloc(e->nsub, 1);
+	uint32_t *todo = malloc(e->nsub * sizeof(uint32_t));
+	bool yes = !seen || !todo; /* out of memory: assume it does */
+	size_t n = 0;
+	if (!yes) {
+		todo[n++] = sub;
+		seen[sub] = 1;
+	}
+	while (n && !yes) {
+		uint32_t f = todo[--n];
+		uint32_t end = f + 1 < e->nsub ? e->sub_start[f + 1] : (uint32_t)e->n;
+		for (uint32_t i = e->sub_start[f]; i < end && !yes; i++) {
+			if (e->ops[i] < 0)
+				continue;
+			int fmt = bpfx_op_table[e->ops[i]].fmt;
+			if (fmt == BPFX_FMT_CALL || fmt == BPFX_FMT_CALL_KFUNC) {
+				const struct vplat_func *h =
+					fmt == BPFX_FMT_CALL
+						? bpfx_vplat_find(e->plat->helpers, e->plat->nhelpers, (uint32_t)e->insns[i].imm)
+						: bpfx_vplat_find(e->plat->kfuncs, e->plat->nkfuncs, (uint32_t)e->insns[i].imm);
+				yes = h && (h->proto.flags & BPFX_PROTO_CHANGES_PACKET);
+			} else if (fmt == BPFX_FMT_CALLX) {
+				yes = true;
+			} else if (fmt == BPFX_FMT_CALL_LOCAL || e->ops[i] == BPFX_OP_LDDW_CODE_ADDR) {
+				uint32_t g = e->subprog_of[i + 1 + (uint32_t)e->insns[i].imm];
+				if (!seen[g]) {
+					seen[g] = 1;
+					todo[n++] = g;
+				}
+			}
+		}
+	}
+	free(seen);
+	free(todo);
+	return yes;
+}
+
+static bool is_ctx_reg(const struct venv *e, const struct vreg *r)
+{
+	if (!bpfx_scalar_is_const(&r->s) || r->s.t.value != 0 || (r->flags & VF_NULL))
+		return false;
+	switch (e->pt->ctx_kind) {
+	case BPFX_CTX_BUFFER: return r->type == VT_PKT;
+	case BPFX_CTX_MEMORY: return r->type == VT_MEM && r->aux >= e->pt->ctx_size;
+	default: return r->type == VT_CTX;
+	}
+}
+
+static int global_call(struct venv *e, struct vstate *st, uint32_t sub, const struct bpfx_func_sig *g)
+{
+	const char *name = sig_name(g);
+	char what[160];
+	snprintf(what, sizeof(what), "global function %s", name);
+	int err;
+	for (unsigned i = 0; i < 5 && g->args[i] != BPFX_FARG_NONE; i++) {
+		unsigned rn = i + 1;
+		if ((err = vf_check_init(e, st, rn)))
+			return err;
+		struct vreg *r = reg(st, rn);
+		switch (g->args[i]) {
+		case BPFX_FARG_SCALAR:
+			if (r->type != VT_SCALAR)
+				return vf_fail(e, st, e->unpriv ? BPFX_RULE_LEAK_004 : BPFX_RULE_CALL_008,
+					    "%s: argument r%u is declared a number, but it is a %s pointer", what, rn,
+					    vt_names[r->type]);
+			break;
+		case BPFX_FARG_CTX:
+			if (!is_ctx_reg(e, r))
+				return vf_fail(e, st, BPFX_RULE_CALL_008,
+					    "%s: argument r%u is declared the context, but it is not the unmodified context "
+					    "pointer",
+					    what, rn);
+			break;
+		case BPFX_FARG_MEM_OR_NULL: {
+			/* a pointer that may be NULL is fine: the function checks */
+			uint8_t fl = r->flags;
+			r->flags &= (uint8_t)~VF_NULL;
+			err = helper_mem(e, st, what, rn, HM_READ | HM_WRITE | HM_NULL_OK, g->arg_size[i], g->arg_size[i]);
+			r->flags = fl;
+			if (err)
+				return err;
+			break;
+		}
+		default:
+			return vf_fail(e, st, BPFX_RULE_CALL_008,
+				    "%s: argument %u has a type this verifier cannot check (numbers, the context and "
+				    "pointers to sized memory can be)",
+				    what, rn);
+		}
+	}
+	if (may_change_packet(e, sub))
+		forget_packet(e, st);
+	for (unsigned i = 1; i <= 5; i++)
+		vf_set_uninit(reg(st, i));
+	vf_set_unknown(reg(st, 0));
+	e->call_seen[st->pc] = 1;
+	st->pc++;
+	return 0;
+}
+
+int vf_verify_globals(struct venv *e)
+{
+	for (size_t i = 0; i < e->nfuncs; i++) {
+		uint32_t at = e->funcs[i].insn;
+		if (at >= e->n || e->sub_start[e->subprog_of[at]] != at)
+			return bpfx_fail(&e->diag, BPFX_E_INVAL,
+					 "bpfx_verify: funcs[%zu] (%s) names insn %u, which is not the first instruction of "
+					 "a function",
+					 i, sig_name(&e->funcs[i]), at);
+	}
+	for (uint32_t sub = 1; sub < e->nsub; sub++) {
+		const struct bpfx_func_sig *g = global_sig(e, sub);
+		if (!g)
+			continue;
+		struct vstate *st = calloc(1, sizeof(*st));
+		struct vframe *f = st ? vf_frame_alloc(e) : NULL;
+		if (!st || !f) {
+			free(st);
+			return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for a function's state");
+		}
+		vf_mem_add(e, sizeof(*st));
+		vf_states_add(e, 1);
+		st->fr[0] = f;
+		st->nframes = 1;
+		st->pc = e->sub_start[sub];
+		f->callsite = UINT32_MAX;
+		f->subprog = sub;
+		vf_set_ptr(&f->regs[10], VT_STACK, 0);
+		for (unsigned i = 0; i < 5 && g->args[i] != BPFX_FARG_NONE; i++) {
+			struct vreg *r = &f->regs[i + 1];
+			switch (g->args[i]) {
+			case BPFX_FARG_SCALAR:
+				vf_set_unknown(r);
+				break;
+			case BPFX_FARG_CTX:
+				if (e->pt->ctx_kind == BPFX_CTX_BUFFER) {
+					vf_set_ptr(r, VT_PKT, 0);
+				} else if (e->pt->ctx_kind == BPFX_CTX_MEMORY) {
+					vf_set_ptr(r, VT_MEM, 0);
+					r->aux = e->pt->ctx_size;
+				} else {
+					vf_set_ptr(r, VT_CTX, 0);
+				}
+				break;
+			case BPFX_FARG_MEM_OR_NULL:
+				vf_set_ptr(r, VT_MEM, 0);
+				r->aux = g->arg_size[i];
+				r->flags = VF_NULL;
+				r->id = ++e->next_id;
+				break;
+			default: {
+				int err = vf_fail(e, st, BPFX_RULE_CALL_008,
+						  "global function %s: argument %u has a type this verifier cannot check "
+						  "(numbers, the context and pointers to sized memory can be)",
+						  sig_name(g), i + 1);
+				vf_state_free(e, st);
+				return err;
+			}
+			}
+		}
+		int err = vf_explore(e, st);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x)
 {
 	uint32_t target = st->pc + 1 + (uint32_t)x->imm;
+	const struct bpfx_func_sig *g = global_sig(e, e->subprog_of[target]);
+	if (g)
+		return global_call(e, st, e->subprog_of[target], g);
 	if (st->nframes >= BPFX_MAX_CALL_DEPTH)
 		return vf_fail(e, st, BPFX_RULE_CFG_006, "this call would open frame %u; at most %d frames may be active",
 			    st->nframes + 1, BPFX_MAX_CALL_DEPTH);
@@ -759,7 +968,8 @@ int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *
 int vf_do_exit(struct venv *e, struct vstate *st)
 {
 	int err;
-	if (reg(st, 0)->type == VT_UNINIT)
+	const struct bpfx_func_sig *gv = st->nframes == 1 ? global_sig(e, cur(st)->subprog) : NULL;
+	if (reg(st, 0)->type == VT_UNINIT && !(gv && gv->returns_void))
 		return vf_fail(e, st, BPFX_RULE_REG_001, "r0 (the return value) is not set on this path to exit");
 	if (st->nframes > 1) {
 		uint32_t fi = st->nframes - 1;
@@ -795,6 +1005,14 @@ int vf_do_exit(struct venv *e, struct vstate *st)
 	if (st->nrefs)
 		return vf_fail(e, st, BPFX_RULE_REF_001, "exit while still holding the reference acquired at insn %u%s",
 			    st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
+	if (cur(st)->subprog != 0) { /* a global function verified on its own */
+		const struct bpfx_func_sig *g = global_sig(e, cur(st)->subprog);
+		if (g && !g->returns_void && r0->type != VT_SCALAR)
+			return vf_fail(e, st, BPFX_RULE_CALL_009,
+				    "global function %s returns a %s pointer; its callers only know it returns a number",
+				    sig_name(g), vt_names[r0->type]);
+		return 1;
+	}
 	if (is_ptr(r0) && e->unpriv)
 		return vf_fail(e, st, BPFX_RULE_LEAK_002, "r0 holds a %s pointer at exit", vt_names[r0->type]);
 	if (e->pt->flags & BPFX_PROG_TYPE_CHECK_RET) {

@@ -45,6 +45,8 @@
 	X(CALL_005, "BPFX-CALL-005", "a called kfunc must exist on the platform")                      \
 	X(CALL_006, "BPFX-CALL-006", "a function must not return a pointer to its own stack")          \
 	X(CALL_007, "BPFX-CALL-007", "a callback must return a number in the range its helper allows")  \
+	X(CALL_008, "BPFX-CALL-008", "a global function's arguments must match its BTF signature")     \
+	X(CALL_009, "BPFX-CALL-009", "a global function must return a number")                          \
 	X(REF_001, "BPFX-REF-001", "every acquired reference must be released before exit")            \
 	X(REF_002, "BPFX-REF-002", "only a live acquired reference may be released")                   \
 	X(REF_003, "BPFX-REF-003", "a callback must release what it acquires and keep its caller's references") \

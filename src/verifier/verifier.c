@@ -519,6 +519,12 @@ static int analyse(struct venv *e)
 	int err = initial_state(e, &st);
 	if (err)
 		return err;
+	return vf_explore(e, st);
+}
+
+int vf_explore(struct venv *e, struct vstate *st)
+{
+	int err;
 	if ((err = vf_push_state(e, st))) {
 		vf_state_free(e, st);
 		return err;
@@ -675,6 +681,13 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 			return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: map %zu is a map of maps whose inner map %u is not "
 					 "another entry of the %zu given", i, o.maps[i].inner_map, o.nmaps);
 	}
+	if (o.nfuncs && !o.funcs)
+		return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: nfuncs is %zu but funcs is NULL", o.nfuncs);
+	for (size_t i = 0; i < o.nfuncs; i++)
+		for (int k = 0; k < 5; k++)
+			if ((unsigned)o.funcs[i].args[k] > BPFX_FARG_UNSUPPORTED)
+				return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: funcs[%zu] argument %d has unknown kind %d",
+						 i, k + 1, (int)o.funcs[i].args[k]);
 	if ((unsigned)o.log_level > BPFX_VLOG_FULL)
 		return bpfx_fail(&d, BPFX_E_INVAL, "bpfx_verify: unknown log level %d", (int)o.log_level);
 	const struct bpfx_prog_type *pt = NULL;
@@ -694,6 +707,8 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 	e->n = count;
 	e->maps = o.maps;
 	e->nmaps = o.nmaps;
+	e->funcs = o.funcs;
+	e->nfuncs = o.nfuncs;
 	e->unpriv = (o.flags & BPFX_VERIFY_UNPRIV) != 0;
 	e->max_insns = o.max_insns ? o.max_insns : DEFAULT_MAX_INSNS;
 	e->log_level = o.log_level;
@@ -733,6 +748,8 @@ int bpfx_verify(const bpfx_platform *p, const struct bpfx_insn *insns, size_t co
 		err = vf_structure(e);
 		if (!err)
 			err = analyse(e);
+		if (!err)
+			err = vf_verify_globals(e);
 		if (!err)
 			err = chain_depth(e, &e->stats.max_stack);
 		if (!err) {

@@ -108,6 +108,8 @@ struct venv {
 	int16_t *ops;
 	const struct bpfx_map_desc *maps;
 	size_t nmaps;
+	const struct bpfx_func_sig *funcs; /* BTF signatures (calls.c) */
+	size_t nfuncs;
 	bool unpriv;
 	/* the code has a backward jump: narrow stack stores keep their values
 	 * (loop counters); without pruning by precision this costs states, so
@@ -240,6 +242,11 @@ bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate
 /* st becomes a state covering both st and o, with moving bounds pushed to
  * their extremes; false (st unchanged) if their shapes differ. */
 bool vf_widen_state(struct vstate *st, const struct vstate *o);
+/* Explores every path from st (taken over) to its end. */
+int vf_explore(struct venv *e, struct vstate *st);
+/* After the main analysis: checks the function signatures and verifies
+ * each global function on its own (calls.c). */
+int vf_verify_globals(struct venv *e);
 /* Frees what calls.c keeps in the environment. */
 void vf_calls_free(struct venv *e);
 /* The frame is a callback's (its callsite is a helper call, not a local call). */

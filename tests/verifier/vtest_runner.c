@@ -8,6 +8,9 @@
  *     -- type ctx                   program type (default: generic)
  *     -- unpriv                     unprivileged rules
  *     -- max-insns N                complexity limit
+ *     -- global INSN ARGS...        the function at INSN is global with these
+ *                                   BTF arguments: scalar, ctx, mem:N (NULL or
+ *                                   N bytes), other; "void" anywhere: returns void
  *     <assembly lines>              the program (either dialect)
  * Lines starting with '#' outside a program are comments.
  *
@@ -36,6 +39,8 @@ struct vcase {
 	char type[32];
 	int unpriv;
 	unsigned long long max_insns;
+	struct bpfx_func_sig funcs[4];
+	size_t nfuncs;
 	char *text;
 	size_t len, cap;
 };
@@ -106,6 +111,29 @@ static int load_file(const char *path)
 				c->unpriv = 1;
 			else if (!strcmp(a, "max-insns"))
 				c->max_insns = strtoull(b, NULL, 0);
+			else if (!strcmp(a, "global") && c->nfuncs < 4) {
+				struct bpfx_func_sig *g = &c->funcs[c->nfuncs++];
+				char *save = NULL, *tok = strtok_r(line + 3, " \t\n", &save);
+				tok = strtok_r(NULL, " \t\n", &save);
+				g->insn = tok ? (uint32_t)strtoul(tok, NULL, 0) : 0;
+				g->flags = BPFX_FUNC_GLOBAL;
+				g->name = "global";
+				for (int k = 0; (tok = strtok_r(NULL, " \t\n", &save));) {
+					if (!strcmp(tok, "void")) {
+						g->returns_void = 1;
+						continue;
+					}
+					if (k == 5)
+						break;
+					g->args[k] = !strcmp(tok, "scalar") ? BPFX_FARG_SCALAR
+						     : !strcmp(tok, "ctx")  ? BPFX_FARG_CTX
+						     : !strncmp(tok, "mem:", 4) ? BPFX_FARG_MEM_OR_NULL
+										: BPFX_FARG_UNSUPPORTED;
+					if (g->args[k] == BPFX_FARG_MEM_OR_NULL)
+						g->arg_size[k] = (uint32_t)strtoul(tok + 4, NULL, 0);
+					k++;
+				}
+			}
 			else {
 				fprintf(stderr, "%s:%d: unknown directive '%s'\n", path, ln, a);
 				failures++;
@@ -222,7 +250,9 @@ static void run_case(const bpfx_platform *p, struct vcase *c)
 				      .max_insns = c->max_insns,
 				      .maps = maps,
 				      .nmaps = sizeof(maps) / sizeof(maps[0]),
-				      .name = c->name};
+				      .name = c->name,
+				      .funcs = c->funcs,
+				      .nfuncs = c->nfuncs};
 	struct bpfx_report *r = NULL;
 	int err = bpfx_verify(p, insns, count, &vo, &r);
 	int ok;
