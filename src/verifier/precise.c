@@ -210,6 +210,7 @@ static bool undo(const struct venv *e, uint32_t pc, const struct vhist *ent, uin
 	case BPFX_FMT_LDIND:
 	case BPFX_FMT_CALL:
 	case BPFX_FMT_CALL_KFUNC:
+	case BPFX_FMT_CALL_LOCAL: /* in the same frame: a global function, verified on its own */
 		/* r0 is a new value, r1-r5 are not readable afterwards */
 		*r &= (uint16_t)~0x3fu;
 		return true;
@@ -529,7 +530,9 @@ int vp_before(struct venv *e, struct vstate *st, struct vp_step *p)
 		helper_uses(e, st, p, x, true);
 		break;
 	case BPFX_FMT_EXIT:
-		if (st->nframes == 1 && (e->pt->flags & BPFX_PROG_TYPE_CHECK_RET) && reg(st, 0)->type == VT_SCALAR)
+		/* checked return values: the program's, a callback's */
+		if (reg(st, 0)->type == VT_SCALAR &&
+		    (st->nframes == 1 ? (e->pt->flags & BPFX_PROG_TYPE_CHECK_RET) != 0 : vf_is_cb_frame(e, cur(st))))
 			mark_regs(e, p, 1);
 		break;
 	default:
@@ -571,6 +574,8 @@ int vp_after(struct venv *e, struct vstate *st, struct vp_step *p, int rc)
 	}
 	if (!st)
 		return rc;
+	if (st->pc == p->pc + 1 && bpfx_op_table[e->ops[p->pc]].fmt == BPFX_FMT_CALL_LOCAL)
+		mark_regs(e, p, 0x3e); /* a global function: checked against its signature (calls.c) */
 	if (p->full && p->h.sframe < NF)
 		st->written[p->h.sframe] |= 1ull << p->h.slo;
 	uint32_t seq = p->pc + (e->ops[p->pc] >= 0 && bpfx_op_table[e->ops[p->pc]].fmt == BPFX_FMT_LDDW ? 2 : 1);

@@ -234,16 +234,17 @@ int vf_structure(struct venv *e)
 			continue;
 		int fmt = fmt_of(e, i);
 		int64_t t = jump_target(e, i);
-		if (t >= 0) {
+		if (t >= 0)
 			e->prune[t] = (t <= (int64_t)i || e->prune[t] == PRUNE_LOOP) ? PRUNE_LOOP : PRUNE_JOIN;
-			if (t <= (int64_t)i)
-				e->has_loops = true;
-		}
 		if ((fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X || fmt == BPFX_FMT_MAY_GOTO ||
 		     fmt == BPFX_FMT_CALL_LOCAL) &&
 		    i + 1 < n && !e->prune[i + 1])
 			e->prune[i + 1] = PRUNE_JOIN;
 	}
+	/* narrow stack stores keep their values everywhere: precision marks
+	 * and stack liveness keep them from splitting pruning where they do
+	 * not matter */
+	e->has_loops = true;
 	err = liveness(e);
 out:
 	free(start);

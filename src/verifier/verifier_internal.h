@@ -111,9 +111,9 @@ struct venv {
 	const struct bpfx_func_sig *funcs; /* BTF signatures (calls.c) */
 	size_t nfuncs;
 	bool unpriv;
-	/* the code has a backward jump: narrow stack stores keep their values
-	 * (loop counters); without pruning by precision this costs states, so
-	 * loop-free code keeps them as plain data */
+	/* narrow stack stores of known numbers keep their values (set for
+	 * every program since pruning compares only precise numbers and live
+	 * slots, structure.c) */
 	bool has_loops;
 	uint64_t max_insns;
 	enum bpfx_verify_log log_level;
