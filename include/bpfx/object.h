@@ -158,6 +158,14 @@ BPFX_API int bpfx_object_report_source(const bpfx_object *obj, size_t prog, stru
 /* Number of func_info / line_info records carried into linked program `prog`. */
 BPFX_API size_t bpfx_object_prog_line_count(const bpfx_object *obj, size_t prog);
 BPFX_API size_t bpfx_object_prog_func_count(const bpfx_object *obj, size_t prog);
+/* The verifier's signatures of linked program `prog`'s functions, from
+ * func_info and the object's BTF (bpfx_verify_opts.funcs): linkage, and each
+ * argument as a number, the context (a pointer to a uapi context struct),
+ * NULL or a pointer to a sized object, or unsupported. *sigs (free with
+ * bpfx_free; names point into the object) is NULL and *n 0 without BTF. */
+struct bpfx_func_sig;
+BPFX_API int bpfx_object_prog_func_sigs(const bpfx_object *obj, size_t prog, struct bpfx_func_sig **sigs,
+					size_t *n);
 
 /* libbpf's numbering of CO-RE relocation kinds. */
 enum bpfx_core_kind {

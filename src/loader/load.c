@@ -227,10 +227,16 @@ static int verify_prog(bpfx_object *obj, struct ldr_loaded *l, size_t i, const b
 			       ? bpfx_fail(d, BPFX_E_UNSUPPORTED, "program '%s' cannot be verified", pi.name)
 			       : 0;
 	}
+	struct bpfx_func_sig *sigs = NULL; /* global functions are verified against their BTF */
+	size_t nsigs = 0;
+	int err = bpfx_object_prog_func_sigs(obj, i, &sigs, &nsigs);
+	if (err)
+		return err;
 	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = vtype, .maps = descs,
-				      .nmaps = obj->nmaps, .name = pi.name};
+				      .nmaps = obj->nmaps, .name = pi.name, .funcs = sigs, .nfuncs = nsigs};
 	struct bpfx_report *rep = NULL;
-	int err = bpfx_prog_verify(l->progs[i], p, &vo, &rep);
+	err = bpfx_prog_verify(l->progs[i], p, &vo, &rep);
+	bpfx_free(sigs);
 	if (err == 0) {
 		l->verified[i] = 1;
 	} else if (rep) {

@@ -141,10 +141,14 @@ static int run_bpfx(const bpfx_platform *plat, const char *path, const char *sec
 	bpfx_object_prog(obj, idx, &pi);
 	size_t nmaps = 0;
 	struct bpfx_map_desc *maps = object_maps(obj, &nmaps);
+	struct bpfx_func_sig *sigs = NULL; /* global functions: verified against their BTF, as Linux does */
+	size_t nsigs = 0;
+	bpfx_object_prog_func_sigs(obj, idx, &sigs, &nsigs);
 	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = type, .maps = maps, .nmaps = nmaps,
-				      .name = prog};
+				      .name = prog, .funcs = sigs, .nfuncs = nsigs};
 	struct bpfx_report *rep = NULL;
 	err = maps ? bpfx_verify(plat, pi.insns, pi.insn_count, &vo, &rep) : BPFX_E_NOMEM;
+	bpfx_free(sigs);
 	int ok = err == 0;
 	if (rep) {
 		*ms = (double)rep->stats.time_ns / 1e6;

@@ -180,12 +180,17 @@ int cmd_verify(int argc, char **argv)
 	vo.log_user = &verbose;
 	vo.log_level = full ? BPFX_VLOG_FULL : BPFX_VLOG_NONE;
 	vo.name = p.name;
+	size_t src_idx = 0; /* ELF: BTF signatures of its functions; a rejection cites file:line */
+	int have_idx = obj && ((!section && !progname) || bpfx_object_find_prog(obj, section, progname, &src_idx) == 0);
+	struct bpfx_func_sig *sigs = NULL;
+	if (have_idx)
+		bpfx_object_prog_func_sigs(obj, src_idx, &sigs, &vo.nfuncs);
+	vo.funcs = sigs;
 	struct bpfx_report *rep = NULL;
 	err = bpfx_verify(plat, p.insns, p.count, &vo, &rep);
+	bpfx_free(sigs);
 	int rc = err == 0 ? 0 : err == BPFX_E_REJECTED ? 1 : 2;
-	size_t src_idx = 0; /* ELF with line info: the rejection cites file:line */
-	if (rep && obj && ((!section && !progname) ||
-			   bpfx_object_find_prog(obj, section, progname, &src_idx) == 0))
+	if (rep && have_idx)
 		bpfx_object_report_source(obj, src_idx, rep);
 	if (rep) {
 		char *text = NULL;
