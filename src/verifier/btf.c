@@ -360,8 +360,8 @@ int vf_btf_access(struct venv *e, struct vstate *st, unsigned pr, const struct v
 static const struct bpfx_func_btf *func_btf(const bpfx_platform *pl, const struct bpfx_func_proto *proto)
 {
 	const struct vplat_func *f = (const void *)((const char *)proto - offsetof(struct vplat_func, proto));
-	uintptr_t a = (uintptr_t)f, k0 = (uintptr_t)pl->kfuncs, k1 = (uintptr_t)(pl->kfuncs + pl->nkfuncs);
-	bool kfunc = pl->nkfuncs && a >= k0 && a < k1;
+	uintptr_t a = (uintptr_t)f, k0 = (uintptr_t)pl->kfuncs;
+	bool kfunc = pl->nkfuncs && a >= k0 && a < k0 + pl->nkfuncs * sizeof(*pl->kfuncs);
 	for (size_t i = 0; i < pl->nfbtf; i++)
 		if (pl->fbtf[i].kfunc == kfunc && pl->fbtf[i].id == f->id)
 			return &pl->fbtf[i].t;
