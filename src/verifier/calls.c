@@ -696,6 +696,34 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 	return helper_result(e, st, &h);
 }
 
+/* callx rX: in bpfx (as in the conformance suite) rX holds a helper id,
+ * looked up when the call runs. Verified as a call of that helper when the
+ * id is one known number; anything else could call any helper. */
+int vf_do_callx(struct venv *e, struct vstate *st, const struct bpfx_insn *x)
+{
+	int err = vf_check_init(e, st, x->dst);
+	if (err)
+		return err;
+	const struct vreg *r = reg(st, x->dst);
+	if (r->type != VT_SCALAR || !bpfx_scalar_is_const(&r->s) || r->s.t.value > UINT32_MAX) {
+		char buf[512];
+		vf_fmt_reg(e, r, buf, sizeof(buf));
+		return vf_fail(e, st, BPFX_RULE_CALL_010,
+			    "callx r%u: r%u is %s; it must hold one known helper id (callx calls helpers by id, not "
+			    "code addresses)",
+			    x->dst, x->dst, buf);
+	}
+	struct bpfx_insn y = *x;
+	y.imm = (int32_t)(uint32_t)r->s.t.value;
+	const struct vplat_func *f = site_helper(e, st, &y, false);
+	for (int i = 0; f && i < 5; i++)
+		if (f->proto.args[i] == BPFX_ARG_PTR_TO_FUNC)
+			return vf_fail(e, st, BPFX_RULE_CALL_010,
+				    "callx r%u: helper %u (%s) takes a callback; call it directly (call %u)", x->dst,
+				    (uint32_t)y.imm, f->name, (uint32_t)y.imm);
+	return vf_do_helper(e, st, &y, false);
+}
+
 /* The callback in the top frame exits: check what it returns and leaves,
  * then arrive at its helper call again. */
 static int cb_exit(struct venv *e, struct vstate *st)

@@ -47,6 +47,7 @@
 	X(CALL_007, "BPFX-CALL-007", "a callback must return a number in the range its helper allows")  \
 	X(CALL_008, "BPFX-CALL-008", "a global function's arguments must match its BTF signature")     \
 	X(CALL_009, "BPFX-CALL-009", "a global function must return a number")                          \
+	X(CALL_010, "BPFX-CALL-010", "callx must name a helper by an id known at verification")         \
 	X(REF_001, "BPFX-REF-001", "every acquired reference must be released before exit")            \
 	X(REF_002, "BPFX-REF-002", "only a live acquired reference may be released")                   \
 	X(REF_003, "BPFX-REF-003", "a callback must release what it acquires and keep its caller's references") \

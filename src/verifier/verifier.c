@@ -476,6 +476,11 @@ static int step(struct venv *e, struct vstate **pst)
 			return err;
 		st->pc++;
 		return 0;
+	case BPFX_FMT_CALLX:
+		if ((err = vf_do_callx(e, st, x)))
+			return err;
+		st->pc++;
+		return 0;
 	case BPFX_FMT_CALL_LOCAL:
 		return vf_do_call_local(e, st, x);
 	case BPFX_FMT_EXIT:

@@ -237,6 +237,7 @@ int vf_btf_arg(struct venv *e, struct vstate *st, const struct bpfx_func_proto *
 int vf_btf_ret(struct venv *e, struct vstate *st, const struct bpfx_func_proto *proto, const char *fname);
 int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, bool kfunc);
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
+int vf_do_callx(struct venv *e, struct vstate *st, const struct bpfx_insn *x);
 int vf_do_exit(struct venv *e, struct vstate *st);
 bool vf_covers(const struct venv *e, const struct vstate *o, const struct vstate *c);
 /* st becomes a state covering both st and o, with moving bounds pushed to
