@@ -69,7 +69,11 @@ int vf_do_alu(struct venv *e, struct vstate *st, const struct bpfx_insn *x, int 
 	int err;
 
 	if (op == BPFX_OP_ADDR_SPACE_CAST)
-		return vf_fail(e, st, BPFX_RULE_INSN_002, "addr_space_cast (arena memory) is not supported by this verifier");
+		/* arena pointers would need an arena map (its size and where the
+		 * host placed it); neither bpfx's maps nor the platforms describe one */
+		return vf_fail(e, st, BPFX_RULE_INSN_002,
+			       "addr_space_cast: arena memory needs an arena map, which no bpfx map type or platform "
+			       "describes; keep the data in a map value instead");
 
 	/* operand */
 	if (o->fmt == BPFX_FMT_ALU_X || o->fmt == BPFX_FMT_MOVSX) {

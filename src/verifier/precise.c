@@ -281,29 +281,28 @@ static void backtrack(const struct venv *e, uint32_t pc, uint32_t frame, const s
 			bool fresh = false;
 			for (uint32_t f = 0; f < s->nframes; f++) {
 				const struct vframe *fr = s->fr[f];
-				for (int i = 0; i < BPFX_NREGS; i++) {
-					if (!(b->reg[f] >> i & 1))
-						continue;
+				/* marks already there were passed up when they were set */
+				b->reg[f] &= (uint16_t)~rec->prec_reg[f];
+				b->slot[f] &= ~rec->prec_slot[f];
+				for (uint32_t m = b->reg[f]; m; m &= m - 1) {
+					int i = __builtin_ctz(m);
 					/* only numbers need marks: pointers are always
 					 * compared whole, and what they were computed
 					 * from no longer matters */
-					if (fr->regs[i].type != VT_SCALAR || (rec->prec_reg[f] >> i & 1))
+					if (i >= BPFX_NREGS || fr->regs[i].type != VT_SCALAR)
 						b->reg[f] &= (uint16_t)~(1u << i);
-					else
-						rec->prec_reg[f] |= (uint16_t)(1u << i);
 				}
-				for (int sl = 0; sl < VSLOTS; sl++) {
-					if (!(b->slot[f] >> sl & 1))
-						continue;
-					bool num = vf_slot_any_spill(fr->stype, sl) && VSPILL(fr, sl)->type == VT_SCALAR;
-					if (!num || (rec->prec_slot[f] >> sl & 1))
+				for (uint64_t m = b->slot[f]; m; m &= m - 1) {
+					int sl = __builtin_ctzll(m);
+					if (!vf_slot_any_spill(fr->stype, sl) || VSPILL(fr, sl)->type != VT_SCALAR)
 						b->slot[f] &= ~(1ull << sl);
-					else
-						rec->prec_slot[f] |= 1ull << sl;
 				}
+				rec->prec_reg[f] |= b->reg[f];
+				rec->prec_slot[f] |= b->slot[f];
 				fresh |= b->reg[f] || b->slot[f];
 			}
-			/* marks already there were passed up when they were set */
+			for (uint32_t f = s->nframes; f < NF; f++)
+				b->reg[f] = 0, b->slot[f] = 0;
 			if (!fresh)
 				return;
 			rec = rec->parent;

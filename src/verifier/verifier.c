@@ -485,6 +485,14 @@ static int step(struct venv *e, struct vstate **pst)
 		return vf_do_call_local(e, st, x);
 	case BPFX_FMT_EXIT:
 		return vf_do_exit(e, st);
+	case BPFX_FMT_GOTOX:
+		/* Linux 6.18 reads the possible targets from an instruction-array
+		 * map; bpfx has no such table, and a target computed at run time
+		 * cannot be bounded here */
+		return vf_fail(e, st, BPFX_RULE_INSN_002,
+			       "gotox r%u: an indirect jump needs its set of possible targets (Linux takes it from an "
+			       "instruction-array map, which bpfx does not have); use conditional jumps (a switch) instead",
+			       x->dst);
 	default:
 		return vf_fail(e, st, BPFX_RULE_INSN_002, "%s (%s) is not supported by this verifier", o->mnem, o->id);
 	}
