@@ -45,6 +45,7 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 			    * mov; call poll_slow; jmp back */
 #define ENTRY_BYTES 64     /* upper bound of a function prologue */
 #define MAX_PASSES 20
+#define PAD_FREEZE 10 /* passes after which loop paddings stop changing */
 
 /* x86 condition codes (the low nibble of Jcc). */
 enum {
@@ -94,6 +95,11 @@ struct jit {
 	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint16_t *live_out; /* per slot: BPF registers live after it; NULL: unknown */
+	/* loop placement (pad_loop_head) */
+	uint32_t *loop_end;  /* per slot: 1 + the last slot jumping back to it, or 0 */
+	uint32_t *gend;      /* per slot: end of the code of its group (last pass) */
+	uint8_t *pad;        /* per loop head: bytes of padding placed before it (last pass) */
+	bool pad_frozen;     /* late passes: keep the paddings of the previous pass */
 	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
 	int mem_scale;
 	uint32_t common[EX__COUNT];

@@ -45,7 +45,11 @@ static bool is_mov(enum bpfx_op op)
  *   dst <<= n; dst s>>= n (n = 32, 48, 56)  ->  movsx dst, dst32|16|8
  *   dst <<= n; dst >>= n                    ->  mov/movzx dst, dst32|16|8
  *   dst = *(u8|u16|u32 *)m; dst <<= n; dst s>>= n  ->  movsx dst, [m]
+ *   two byte loads, hi <<= 8, hi |= lo              ->  movzx hi, word [m]; rol hi16, 8
  */
+
+static bool be16_at(const struct jit *j, size_t s, int p, int *hi, int32_t *off);
+static void emit_be16(struct jit *j, int hi, int base, int32_t off);
 
 size_t bpfx_x86_pair(struct jit *j, size_t i)
 {
@@ -53,6 +57,12 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		return 0;
 	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
 	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
+	int hi;
+	int32_t hoff;
+	if (op == BPFX_OP_LDX_b && be16_at(j, i, x->src, &hi, &hoff)) {
+		emit_be16(j, hi, reg_map[x->src], hoff);
+		return 4;
+	}
 	bool test;
 	int cc = jcc_of(op, &test);
 	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
@@ -172,6 +182,48 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		return 2;
 	}
 	return 0;
+}
+
+/*
+ * A big-endian 16-bit load spelled with bytes (checksums, packet fields):
+ *   a = *(u8 *)(p + o|o+1); b = *(u8 *)(p + o+1|o); hi <<= 8; hi |= lo
+ * where hi is the register loaded from p + o, lo the one from p + o + 1 and
+ * lo is dead afterwards. Checks slots s..s+3 (loads through BPF register p);
+ * on success *hi and *off say what to emit: movzx hi, word [m + o]; rol hi16, 8.
+ */
+static bool be16_at(const struct jit *j, size_t s, int p, int *hi, int32_t *off)
+{
+	if (!j->live_out || s + 3 >= j->count)
+		return false;
+	for (size_t k = 1; k < 4; k++)
+		if (j->ops[s + k] < 0 || j->is_target[s + k])
+			return false;
+	const struct bpfx_insn *a = &j->insns[s], *b = &j->insns[s + 1], *sh = &j->insns[s + 2],
+			       *o = &j->insns[s + 3];
+	if (j->ops[s] != BPFX_OP_LDX_b || j->ops[s + 1] != BPFX_OP_LDX_b || a->src != p || b->src != p ||
+	    a->dst == p || a->dst == b->dst)
+		return false;
+	const struct bpfx_insn *h = a->off < b->off ? a : b, *l = a->off < b->off ? b : a;
+	if ((int32_t)l->off != (int32_t)h->off + 1)
+		return false;
+	if ((j->ops[s + 2] != BPFX_OP_LSH64_K && j->ops[s + 2] != BPFX_OP_LSH32_K) || sh->dst != h->dst ||
+	    sh->imm != 8)
+		return false;
+	if ((j->ops[s + 3] != BPFX_OP_OR64_X && j->ops[s + 3] != BPFX_OP_OR32_X) || o->dst != h->dst ||
+	    o->src != l->dst)
+		return false;
+	if ((j->live_out[s + 3] >> l->dst) & 1)
+		return false;
+	*hi = h->dst;
+	*off = h->off;
+	return true;
+}
+
+static void emit_be16(struct jit *j, int hi, int base, int32_t off)
+{
+	bpfx_x86_load(j, 2, false, reg_map[hi], base, off);         /* movzx hi32, word [m] */
+	emit_op(j, EF_66, 0xc1, 0, reg_map[hi], 0);                /* rol hi16, 8 */
+	EMIT1(8);
 }
 
 /* ---- register liveness and address folding ------------------------------- */
@@ -405,16 +457,30 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i)
 		if (last - first >= 7 || !(OPAT(last + 1) && is_mem_op(OP(last + 1))))
 			break; /* (at most 8, to bound the code of one group) */
 	}
+	/* The last two loads may start a byte-pair big-endian load. */
+	size_t be16 = 0;
+	int hi = 0;
+	int32_t hoff = 0;
+	if (last > first && OPAT(last + 1) && OPAT(last + 2) && be16_at(j, i + last - 1, addr, &hi, &hoff)) {
+		be16 = last - 1;
+		last += 2;
+	}
 	const struct bpfx_insn *lm = X(last);
 	uint8_t lfmt = bpfx_op_table[OP(last)].fmt;
 	uint16_t after = j->live_out[i + last];
-	if (lfmt == BPFX_FMT_LDX || lfmt == BPFX_FMT_LDXSX)
+	if (be16)
+		after &= (uint16_t)~(1u << hi); /* the pattern redefines hi */
+	else if (lfmt == BPFX_FMT_LDX || lfmt == BPFX_FMT_LDXSX)
 		after &= (uint16_t)~(1u << lm->dst); /* the last load redefines its dst */
 	if (after & temps)
 		return 0;
 	j->mem_index = reg_map[index];
 	j->mem_scale = scale;
 	for (size_t q = first; q <= last; q++) {
+		if (be16 && q == be16) {
+			emit_be16(j, hi, reg_map[base], hoff);
+			break;
+		}
 		const struct bpfx_insn *m = X(q);
 		uint8_t fmt = bpfx_op_table[OP(q)].fmt;
 		int size = bpfx_code_size(m->code);

@@ -25,6 +25,8 @@
 #define MOV64_REG(d, s) INSN(0xbf, d, s, 0, 0)
 #define ALU64_IMM(op, d, i) INSN(0x07 | (op), d, 0, 0, i)
 #define ALU64_REG(op, d, s) INSN(0x0f | (op), d, s, 0, 0)
+#define ALU32_IMM(op, d, i) INSN(0x04 | (op), d, 0, 0, i)
+#define ALU32_REG(op, d, s) INSN(0x0c | (op), d, s, 0, 0)
 #define EXIT() INSN(0x95, 0, 0, 0, 0)
 #define JA(o) INSN(0x05, 0, 0, o, 0)
 #define JMP_IMM(op, d, i, o) INSN(0x05 | (op), d, 0, o, i)
@@ -588,6 +590,23 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 				jumps[njumps] = (int)(len - 1);
 				jump_skip[njumps++] = skip;
 			}
+		} else if (kind == 15 && rnd() % 3 == 0) {
+			/* a big-endian u16 from two byte loads (either order), the
+			 * low byte's register usually dead afterwards (the JIT then
+			 * loads a word and swaps its bytes) */
+			int hi = dst, lo = (dst + 1 + (int)(rnd() % 8)) % 9;
+			int16_t o = (int16_t)(-64 + (int)(rnd() % 63));
+			if (rnd() % 2) {
+				p[len++] = LDX(BPFX_SZ_B, hi, 10, o);
+				p[len++] = LDX(BPFX_SZ_B, lo, 10, (int16_t)(o + 1));
+			} else {
+				p[len++] = LDX(BPFX_SZ_B, lo, 10, (int16_t)(o + 1));
+				p[len++] = LDX(BPFX_SZ_B, hi, 10, o);
+			}
+			p[len++] = (rnd() % 2) ? ALU64_IMM(0x60, hi, 8) : ALU32_IMM(0x60, hi, 8);
+			p[len++] = (rnd() % 2) ? ALU64_REG(0x40, hi, lo) : ALU32_REG(0x40, hi, lo);
+			if (rnd() % 4)
+				p[len++] = MOV64_IMM(lo, rnd_imm());
 		} else if (kind == 15) {
 			/* extension as a shift pair, after a load or alone */
 			static const int shifts[3] = {32, 48, 56};
@@ -649,6 +668,21 @@ static size_t gen_program(struct bpfx_insn *p, int n)
 				break;
 			}
 			int extra = (rnd() % 2) ? (int)(rnd() % 4) : 0; /* more accesses through it */
+			if (rnd() % 4 == 0) {
+				/* a big-endian u16 from two byte loads through it */
+				int i1 = (int)(rnd() % 6), i2 = (i1 + 1 + (int)(rnd() % 5)) % 6;
+				int hi = rr[3 + i1], lo = rr[3 + i2];
+				target = -2 - (int64_t)(rnd() % 63);
+				off = (int16_t)(target + (nn << k));
+				bool first_hi = rnd() % 2;
+				p[len++] = LDX(BPFX_SZ_B, first_hi ? hi : lo, addr, (int16_t)(first_hi ? off : off + 1));
+				p[len++] = LDX(BPFX_SZ_B, first_hi ? lo : hi, addr, (int16_t)(first_hi ? off + 1 : off));
+				p[len++] = ALU64_IMM(0x60, hi, 8);
+				p[len++] = ALU64_REG(0x40, hi, lo);
+				if (rnd() % 4)
+					p[len++] = MOV64_IMM(lo, rnd_imm());
+				extra = -1;
+			}
 			for (int e = 0; e <= extra; e++) {
 				if (e) {
 					mk = op_id(mems[rnd() % 15]);
@@ -738,6 +772,102 @@ static void test_random(int programs, uint32_t flags)
 		CHECK(ok);
 		prog_free(&pr);
 	}
+}
+
+/*
+ * Random counted loops (two deep, bodies of random ALU rows of random
+ * length, after a prefix of random length, so that loop heads land
+ * everywhere and need every amount of padding), on every polling mode and
+ * with budgets that run out inside them. On x86-64 a loop of at most 64
+ * bytes must start a 64-byte block.
+ */
+static size_t gen_loops(struct bpfx_insn *p, size_t *heads, size_t *ends, int *nloops)
+{
+	size_t len = 0;
+	*nloops = 0;
+	p[len++] = MOV64_REG(9, 1);
+	for (int r = 0; r <= 5; r++)
+		p[len++] = MOV64_IMM(r, (int32_t)rnd());
+	for (int k = (int)(rnd() % 24); k > 0; k--)
+		p[len++] = ALU64_IMM(0x00, 8, (rnd() % 2) ? 1 : 1000); /* 4 or 7 bytes of x86 */
+	static const int body_regs[7] = {0, 1, 2, 3, 4, 5, 8};
+#define BODY(nmax)                                                                              \
+	for (int k = 1 + (int)(rnd() % (nmax)); k > 0; k--) {                                   \
+		int op = alu_ops[rnd() % nalu];                                                \
+		p[len++] = from_row(op, body_regs[rnd() % 7], (int)(rnd() % 10), 0, rnd_imm()); \
+		if (bpfx_op_table[op].fmt == BPFX_FMT_ALU_K && rnd() % 2)                      \
+			p[len - 1].imm = (int32_t)(rnd() % 64);                                \
+	}
+	p[len++] = MOV64_IMM(6, 1 + (int)(rnd() % 5));
+	size_t outer = len;
+	BODY(6)
+	bool inner = rnd() % 3;
+	if (inner) {
+		p[len++] = MOV64_IMM(7, 1 + (int)(rnd() % 6));
+		size_t h = len;
+		BODY(12)
+		p[len++] = ALU64_IMM(0x10, 7, 1);                          /* r7 -= 1 */
+		p[len] = JMP_IMM(0x50, 7, 0, (int16_t)(h - len - 1));      /* if r7 != 0 goto h */
+		len++;
+		heads[*nloops] = h;
+		ends[(*nloops)++] = len;
+	}
+	BODY(4)
+	p[len++] = ALU64_IMM(0x00, 6, -1);
+	if (rnd() % 2) {
+		p[len] = JMP_IMM(0x50, 6, 0, (int16_t)(outer - len - 1));   /* if r6 != 0 goto outer */
+		len++;
+	} else {
+		p[len++] = JMP_IMM(0x10, 6, 0, 1);                           /* if r6 == 0 goto +1 */
+		p[len] = JA((int16_t)(outer - len - 1));                     /* goto outer */
+		len++;
+	}
+	heads[*nloops] = outer;
+	ends[(*nloops)++] = len;
+#undef BODY
+	for (int r = 0; r <= 8; r++)
+		p[len++] = STX(BPFX_SZ_DW, 9, r, (int16_t)(8 * r));
+	p[len++] = EXIT();
+	return len;
+}
+
+static void test_loops(int programs)
+{
+	static struct bpfx_insn p[200];
+	static const uint32_t modes[3] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR};
+	int bad = 0, aligned = 0;
+	for (int t = 0; t < programs && bad < 5; t++) {
+		size_t heads[2], ends[2];
+		int nl;
+		size_t n = gen_loops(p, heads, ends, &nl);
+		uint32_t flags = modes[t % 3];
+		struct prog pr;
+		struct bpfx_jit_env env = {.flags = flags};
+		if (prog_load(&pr, p, n, &env) != 0) {
+			CHECK(!"loop program loads");
+			bad++;
+			continue;
+		}
+		uint8_t mem[80] = {0};
+		bool ok = diff_run(&pr, mem, sizeof(mem), ~0ull, NULL);
+		if (ok && (flags & BPFX_JIT_POLL))
+			ok = diff_run(&pr, mem, sizeof(mem), rnd() % 12, NULL); /* runs out inside */
+		CHECK(ok);
+		bad += !ok;
+#if defined(__x86_64__)
+		for (int l = 0; l < nl; l++) {
+			size_t h = bpfx_jit_insn_offset(pr.jit, heads[l]), e = bpfx_jit_insn_offset(pr.jit, ends[l]);
+			if (e - h <= 64) {
+				CHECK_EQ_U64(h % 64, 0);
+				aligned++;
+			}
+		}
+#endif
+		prog_free(&pr);
+	}
+#if defined(__x86_64__)
+	CHECK(aligned > programs / 4); /* (the check above did run) */
+#endif
 }
 
 /* ---- directed tests ---------------------------------------------------- */
@@ -1700,6 +1830,26 @@ static void test_misc_rows(void)
 		CHECK_EQ_U64(r0, 12);
 		prog_free(&pr);
 	}
+	/* big-endian u16 from two byte loads: plain, folded, and lo still live */
+	for (int v = 0; v < 3; v++) {
+		struct bpfx_insn f[] = {
+			ST(BPFX_SZ_W, 10, -8, 0x563412), MOV64_IMM(1, -7), MOV64_REG(2, 10), ALU64_REG(0x00, 2, 1),
+			LDX(BPFX_SZ_B, 3, 2, 1), LDX(BPFX_SZ_B, 0, 2, 0), ALU64_IMM(0x60, 0, 8), ALU64_REG(0x40, 0, 3),
+			MOV64_IMM(2, 0), MOV64_IMM(3, 0), EXIT(),
+		};
+		if (v == 1) /* through r10 directly */
+			f[4] = LDX(BPFX_SZ_B, 3, 10, -6), f[5] = LDX(BPFX_SZ_B, 0, 10, -7);
+		if (v == 2) /* lo (r3) read afterwards: no word load */
+			f[9] = ALU64_REG(0x00, 0, 3);
+		CHECK(prog_load(&pr, f, sizeof(f) / sizeof(f[0]), NULL) == 0);
+		CHECK(diff_run(&pr, mem, 8, 0, &r0));
+		CHECK_EQ_U64(r0, v == 2 ? 0x3456 + 0x56 : 0x3456);
+#if defined(__x86_64__)
+		static const uint8_t rol8[] = {0x66, 0xc1, 0xc0, 0x08}; /* rol ax, 8 */
+		CHECK(code_has(pr.jit, rol8, sizeof(rol8)) == (v != 2));
+#endif
+		prog_free(&pr);
+	}
 	/* lddw map kinds take the VM's values */
 	struct bpfx_insn q[] = {
 		INSN(0x18, 0, 1, 0, 3), INSN(0, 0, 0, 0, 0), INSN(0x18, 1, 2, 0, 3), INSN(0, 0, 0, 0, 4),
@@ -1739,6 +1889,7 @@ int main(void)
 	test_random(n / 3, BPFX_JIT_FORCE_NEAR | BPFX_JIT_POLL);
 	test_random(n / 3, BPFX_JIT_BLIND);
 	test_random(n / 5, BPFX_JIT_BLIND | BPFX_JIT_POLL);
+	test_loops(n / 3);
 
 	/* test-time check that every opcode-table row went through the JIT */
 	for (int k = 0; k < BPFX_OP__COUNT; k++) {
