@@ -210,6 +210,7 @@ BPFX_API int bpfx_platform_set_func_btf(bpfx_platform *p, int kfunc, uint32_t id
 /* ---- Maps a program refers to ---- */
 
 #define BPFX_MAP_RDONLY_PROG 0x1u   /* the program may only read values */
+#define BPFX_MAP_SPIN_LOCK 0x2u     /* each value holds a struct bpf_spin_lock at spin_lock_off */
 
 /* How a map-type behaves for the verifier. */
 enum bpfx_map_kind {
@@ -232,6 +233,11 @@ struct bpfx_map_desc {
 	uint32_t key_size, value_size, max_entries;
 	uint32_t flags;             /* BPFX_MAP_* */
 	uint32_t inner_map;         /* BPFX_MAP_KIND_OF_MAPS: index of the inner map's entry */
+	/* With BPFX_MAP_SPIN_LOCK: byte offset of the value's 4-byte struct
+	 * bpf_spin_lock, the only place bpf_spin_lock / bpf_spin_unlock (helpers
+	 * 93 / 94) may point. Without the flag (so also when left 0 by older
+	 * callers) the map has no lock. */
+	uint32_t spin_lock_off;
 	/* Frozen read-only data (Linux: a frozen BPF_F_RDONLY_PROG array such as
 	 * .rodata): the value_size bytes of the map's only value, for an
 	 * BPFX_MAP_KIND_ARRAY map with max_entries 1 and BPFX_MAP_RDONLY_PROG.

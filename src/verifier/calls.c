@@ -134,6 +134,8 @@ struct hcall {
 	int64_t map, alloc;
 	uint32_t release;
 	unsigned func_reg; /* register holding the callback, 0 if none */
+	int64_t lock_map;  /* BPFX_ARG_PTR_TO_SPIN_LOCK: the map, else -1 */
+	uint32_t lock_id;  /* ... and the value pointer's id */
 };
 
 /* ---- callback signatures ---- */
@@ -214,6 +216,8 @@ static int helper_args(struct venv *e, struct vstate *st, const struct vplat_fun
 	h->f = f;
 	h->cb = NULL;
 	h->func_reg = 0;
+	h->lock_map = -1;
+	h->lock_id = 0;
 	if ((p->flags & BPFX_PROTO_MAY_STOP) && st->nrefs) /* a tail call, say: the program may end here */
 		return vf_fail(e, st, BPFX_RULE_REF_001, "%s may end the program while it still holds the reference acquired "
 			    "at insn %u%s", fname, st->ref_insn[0], st->nrefs > 1 ? " (and others)" : "");
@@ -327,6 +331,31 @@ static int helper_args(struct venv *e, struct vstate *st, const struct vplat_fun
 					    rn);
 			h->func_reg = rn;
 			break;
+		case BPFX_ARG_PTR_TO_SPIN_LOCK: {
+			if (f->id != 93 && f->id != 94)
+				return vf_fail(e, st, BPFX_RULE_CALL_004,
+					    "%s: argument r%u is a spin lock, which only helpers 93 (lock) and 94 (unlock) "
+					    "may take",
+					    fname, rn);
+			const struct bpfx_map_desc *m = r->type == VT_MAP_VALUE ? &e->maps[r->aux] : NULL;
+			if (!m || (r->flags & VF_NULL))
+				return vf_fail(e, st, r->type == VT_MAP_VALUE ? BPFX_RULE_MEM_004 : BPFX_RULE_LOCK_001,
+					    "%s: argument r%u must point to the spin lock in a map value, but it is a %s%s", fname,
+					    rn, vt_names[r->type], (r->flags & VF_NULL) ? " that may be NULL" : "");
+			if (!(m->flags & BPFX_MAP_SPIN_LOCK))
+				return vf_fail(e, st, BPFX_RULE_LOCK_001,
+					    "%s: argument r%u points into a value of map '%s', which has no spin lock", fname,
+					    rn, vf_map_name(e, r->aux));
+			if (!bpfx_scalar_is_const(&r->s) || r->s.t.value != m->spin_lock_off)
+				return vf_fail(e, st, BPFX_RULE_LOCK_001,
+					    "%s: argument r%u must point to the spin lock at offset %u of the value of map "
+					    "'%s', not at offset %lld%s",
+					    fname, rn, m->spin_lock_off, vf_map_name(e, r->aux), (long long)r->s.r64.smin,
+					    bpfx_scalar_is_const(&r->s) ? "" : " (or more)");
+			h->lock_map = r->aux;
+			h->lock_id = r->id;
+			break;
+		}
 		case BPFX_ARG_PTR_TO_STACK_OR_NULL:
 			if (r->type == VT_SCALAR && bpfx_scalar_is_const(&r->s) && r->s.t.value == 0)
 				break;
@@ -578,6 +607,7 @@ static int cb_args(struct venv *e, struct vstate *st, const struct hcall *h, str
 					    fname, vf_map_name(e, a->aux));
 			vf_set_ptr(r, VT_MAP_VALUE, 0);
 			r->aux = a->aux;
+			r->id = ++e->next_id; /* one value: its identity (spin locks) */
 			break;
 		}
 	}
@@ -682,10 +712,34 @@ int vf_do_helper(struct venv *e, struct vstate *st, const struct bpfx_insn *x, b
 			return vf_fail(e, st, BPFX_RULE_CALL_001, "helper %d (%s) is not available to program type '%s'", x->imm,
 				    f->name, e->pt->name);
 	}
+	bool unlock = !kfunc && f->id == 94 && f->proto.args[0] == BPFX_ARG_PTR_TO_SPIN_LOCK;
+	if (st->lock_map1 && !kfunc && f->id == 93 && f->proto.args[0] == BPFX_ARG_PTR_TO_SPIN_LOCK)
+		return vf_fail(e, st, BPFX_RULE_LOCK_002,
+			    "%s: the spin lock taken at insn %u is still held; only one may be held at a time", f->name,
+			    st->lock_insn);
+	if (st->lock_map1 && !unlock)
+		return vf_fail(e, st, BPFX_RULE_LOCK_003,
+			    "%s is called while the spin lock taken at insn %u is held; release it first", f->name,
+			    st->lock_insn);
 	struct hcall h;
 	int err = helper_args(e, st, f, &h);
 	if (err)
 		return err;
+	if (h.lock_map >= 0) {
+		if (!unlock) { /* lock */
+			st->lock_map1 = (uint32_t)h.lock_map + 1;
+			st->lock_id = h.lock_id;
+			st->lock_insn = st->pc;
+		} else if (!st->lock_map1) {
+			return vf_fail(e, st, BPFX_RULE_LOCK_002, "%s: no spin lock is held here", f->name);
+		} else if (st->lock_map1 != (uint32_t)h.lock_map + 1 || st->lock_id != h.lock_id) {
+			return vf_fail(e, st, BPFX_RULE_LOCK_002,
+				    "%s: the lock passed is not the one taken at insn %u (map '%s'), which is still held",
+				    f->name, st->lock_insn, vf_map_name(e, st->lock_map1 - 1));
+		} else {
+			st->lock_map1 = st->lock_id = 0;
+		}
+	}
 	if (h.func_reg) {
 		err = cb_arrive(e, st, &h, 0);
 		if (err == 0)
@@ -971,6 +1025,10 @@ int vf_verify_globals(struct venv *e)
 int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *x)
 {
 	uint32_t target = st->pc + 1 + (uint32_t)x->imm;
+	if (st->lock_map1)
+		return vf_fail(e, st, BPFX_RULE_LOCK_003,
+			    "a function is called while the spin lock taken at insn %u is held; release it first",
+			    st->lock_insn);
 	const struct bpfx_func_sig *g = global_sig(e, e->subprog_of[target]);
 	if (g)
 		return global_call(e, st, e->subprog_of[target], g);
@@ -996,6 +1054,9 @@ int vf_do_call_local(struct venv *e, struct vstate *st, const struct bpfx_insn *
 int vf_do_exit(struct venv *e, struct vstate *st)
 {
 	int err;
+	if (st->lock_map1)
+		return vf_fail(e, st, BPFX_RULE_LOCK_003, "exit while the spin lock taken at insn %u is still held",
+			    st->lock_insn);
 	const struct bpfx_func_sig *gv = st->nframes == 1 ? global_sig(e, cur(st)->subprog) : NULL;
 	if (reg(st, 0)->type == VT_UNINIT && !(gv && gv->returns_void))
 		return vf_fail(e, st, BPFX_RULE_REG_001, "r0 (the return value) is not set on this path to exit");

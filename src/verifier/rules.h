@@ -51,6 +51,9 @@
 	X(REF_001, "BPFX-REF-001", "every acquired reference must be released before exit")            \
 	X(REF_002, "BPFX-REF-002", "only a live acquired reference may be released")                   \
 	X(REF_003, "BPFX-REF-003", "a callback must release what it acquires and keep its caller's references") \
+	X(LOCK_001, "BPFX-LOCK-001", "a spin lock argument must point to the lock of a map value")   \
+	X(LOCK_002, "BPFX-LOCK-002", "one spin lock at a time: taken once, released once, the same one") \
+	X(LOCK_003, "BPFX-LOCK-003", "no calls and no exit while a spin lock is held")                \
 	X(MAP_001, "BPFX-MAP-001", "a map reference must name a map given to the verifier")            \
 	X(MAP_002, "BPFX-MAP-002", "a map value pointer needs a map with direct value access")
 

@@ -100,6 +100,9 @@ struct vstate {
 	uint32_t refs[VMAX_REFS];     /* acquired reference ids */
 	uint32_t ref_insn[VMAX_REFS]; /* where each was acquired */
 	uint64_t mg_epoch;     /* may_goto continuations taken on this path */
+	/* the spin lock held (calls.c): map index + 1 (0: none), the id of the
+	 * value pointer it was taken through, and where */
+	uint32_t lock_map1, lock_id, lock_insn;
 	uint32_t insns_since, jmps_since; /* since the last stored state */
 	struct vrec *parent;   /* last stored state on this path */
 	const struct vtrail *trail;

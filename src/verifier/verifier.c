@@ -96,6 +96,10 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 	for (uint32_t i = 0; i < o->nrefs; i++)
 		if (!idmap_ok(&m, o->refs[i], c->refs[i]))
 			return false;
+	/* the spin lock held (calls.c): the same map, through the same value */
+	if (o->lock_map1 != c->lock_map1 || !o->lock_id != !c->lock_id ||
+	    (o->lock_id && !idmap_ok(&m, o->lock_id ^ 0x80000000u, c->lock_id ^ 0x80000000u)))
+		return false;
 	for (uint32_t fi = 0; fi < o->nframes; fi++) {
 		const struct vframe *fo = o->fr[fi], *fc = c->fr[fi];
 		if (fo->callsite != fc->callsite || fo->subprog != fc->subprog)
@@ -233,7 +237,8 @@ static void widen_reg(struct vreg *c, const struct vreg *o)
 static bool widen_state(struct vstate *st, const struct vstate *o)
 {
 	if (o->nframes != st->nframes || o->nrefs != st->nrefs ||
-	    memcmp(o->refs, st->refs, o->nrefs * sizeof(o->refs[0])))
+	    memcmp(o->refs, st->refs, o->nrefs * sizeof(o->refs[0])) || o->lock_map1 != st->lock_map1 ||
+	    o->lock_id != st->lock_id)
 		return false;
 	for (uint32_t fi = 0; fi < o->nframes; fi++)
 		if (o->fr[fi]->callsite != st->fr[fi]->callsite)

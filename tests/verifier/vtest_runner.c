@@ -16,8 +16,8 @@
  *
  * Every case runs on the test platform: the bundled "generic" platform plus
  * a struct-context program type "ctx", test helpers 1..12 (10 moves the packet; 12 takes a callback),
- * 164 for_each and 181 loop (callbacks, Linux signatures), kfunc 100, and
- * four maps (see make_platform / maps below).
+ * 164 for_each and 181 loop (callbacks, Linux signatures), 93/94 spin lock/unlock, kfunc 100, and
+ * the maps below (the last, "locked", holds a spin lock).
  *
  * Coverage rules, checked over all files together: every rule ID of the
  * library has at least one rejected case; every rejected case "X" has an
@@ -158,6 +158,8 @@ static const struct bpfx_map_desc maps[] = {
 	{.fd = 13, .name = "ring", .kind = BPFX_MAP_KIND_OTHER, .key_size = 0, .value_size = 0, .max_entries = 4096},
 	{.fd = 14, .name = "outer", .kind = BPFX_MAP_KIND_OF_MAPS, .key_size = 4, .value_size = 4, .max_entries = 4,
 	 .inner_map = 1}, /* an array of "arr" maps */
+	{.fd = 15, .name = "locked", .kind = BPFX_MAP_KIND_HASH, .key_size = 4, .value_size = 16, .max_entries = 8,
+	 .flags = BPFX_MAP_SPIN_LOCK, .spin_lock_off = 8}, /* u64 counter; struct bpf_spin_lock at 8 */
 };
 
 static bpfx_platform *make_platform(void)
@@ -201,7 +203,8 @@ static bpfx_platform *make_platform(void)
 					   BPFX_ARG_ANYTHING}, 0},
 		for_each = {BPFX_RET_INTEGER, {BPFX_ARG_CONST_MAP_PTR, BPFX_ARG_PTR_TO_FUNC,
 					       BPFX_ARG_PTR_TO_STACK_OR_NULL, BPFX_ARG_ANYTHING}, 0},
-		visit = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_ANYTHING}, 0};
+		visit = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_ANYTHING}, 0},
+		spin = {BPFX_RET_VOID, {BPFX_ARG_PTR_TO_SPIN_LOCK}, 0};
 	/* 12 "visit(fn, x)": calls fn(unknown number, x) and wants 0 back */
 	static const struct bpfx_callback_proto visit_cb = {
 		.sz = sizeof(visit_cb),
@@ -220,6 +223,7 @@ static bpfx_platform *make_platform(void)
 	    /* callbacks: Linux's loop and for_each_map_elem (default signatures), and one described here */
 	    bpfx_platform_add_helper(p, 181, "loop", &loop) || bpfx_platform_add_helper(p, 164, "for_each", &for_each) ||
 	    bpfx_platform_add_helper(p, 12, "visit", &visit) || bpfx_platform_set_callback(p, 12, &visit_cb) ||
+	    bpfx_platform_add_helper(p, 93, "spin_lock", &spin) || bpfx_platform_add_helper(p, 94, "spin_unlock", &spin) ||
 	    bpfx_platform_add_kfunc(p, 100, "kscalar", &scalar)) {
 		bpfx_platform_destroy(p);
 		return NULL;
