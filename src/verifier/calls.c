@@ -879,7 +879,7 @@ static bool may_change_packet(const struct venv *e, uint32_t sub)
 			} else if (fmt == BPFX_FMT_CALLX) {
 				yes = true;
 			} else if (fmt == BPFX_FMT_CALL_LOCAL || e->ops[i] == BPFX_OP_LDDW_CODE_ADDR) {
-				uint32_t g = e->subprog_of[i + 1 + (uint32_t)e->insns[i].imm];
+				uint32_t g = e->subprog_of[(int64_t)i + 1 + e->insns[i].imm];
 				if (!seen[g]) {
 					seen[g] = 1;
 					todo[n++] = g;
@@ -965,14 +965,23 @@ int vf_verify_globals(struct venv *e)
 					 "a function",
 					 i, sig_name(&e->funcs[i]), at);
 	}
+	uint8_t *called = calloc(e->nsub, 1);
+	if (!called)
+		return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory checking global functions");
+	for (size_t i = 0; i < e->n; i++)
+		if (e->ops[i] == BPFX_OP_CALL_LOCAL)
+			called[e->subprog_of[(int64_t)i + 1 + e->insns[i].imm]] = 1;
 	for (uint32_t sub = 1; sub < e->nsub; sub++) {
 		const struct bpfx_func_sig *g = global_sig(e, sub);
-		if (!g)
+		/* one only used as a callback (lddw code address) runs as a
+		 * callback, where it was verified in context */
+		if (!g || !called[sub])
 			continue;
 		struct vstate *st = calloc(1, sizeof(*st));
 		struct vframe *f = st ? vf_frame_alloc(e) : NULL;
 		if (!st || !f) {
 			free(st);
+			free(called);
 			return bpfx_fail(&e->diag, BPFX_E_NOMEM, "out of memory for a function's state");
 		}
 		vf_mem_add(e, sizeof(*st));
@@ -1011,14 +1020,18 @@ int vf_verify_globals(struct venv *e)
 						  "(numbers, the context and pointers to sized memory can be)",
 						  sig_name(g), i + 1);
 				vf_state_free(e, st);
+				free(called);
 				return err;
 			}
 			}
 		}
 		int err = vf_explore(e, st);
-		if (err)
+		if (err) {
+			free(called);
 			return err;
+		}
 	}
+	free(called);
 	return 0;
 }
 
