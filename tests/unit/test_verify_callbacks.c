@@ -4,7 +4,8 @@
  * bpf_for_each_map_elem (164) are verified against the generic platform with
  * the VM's standard helpers (default callback signatures), then run on the
  * unchecked engines (interp, and the JIT where there is one): the results
- * must be the expected ones. Unsafe callbacks are rejected with the rule the
+ * must be the expected ones. Likewise a program taking a map value's spin
+ * lock (helpers 93/94). Unsafe callbacks are rejected with the rule the
  * tables expect; bpfx_platform_set_callback refuses malformed signatures.
  */
 #include <bpfx/bpfx.h>
@@ -47,6 +48,10 @@ static bpfx_prog *load_verified(bpfx_vm *vm, const bpfx_platform *plat, const ch
 	size_t nm = 0;
 	for (int i = 0; i < 2 && maps[i]; i++, nm++)
 		CHECK(bpfx_map_verifier_desc(maps[i], i, &descs[i]) == 0);
+	if (nm == 2) { /* map 1: a u64 counter, then the struct bpf_spin_lock at 8 */
+		descs[1].flags |= BPFX_MAP_SPIN_LOCK;
+		descs[1].spin_lock_off = 8;
+	}
 	struct bpfx_verify_opts vo = {.sz = sizeof(vo), .prog_type = "generic", .maps = descs, .nmaps = nm};
 	struct bpfx_report *r = NULL;
 	err = bpfx_prog_verify(p, plat, &vo, &r);
@@ -68,19 +73,23 @@ static const enum bpfx_engine engines[] = {BPFX_ENGINE_INTERP,
 #endif
 };
 
+static void run_all_one(const bpfx_prog *p, enum bpfx_engine engine, uint64_t want, int line)
+{
+	uint8_t buf[16] = {0};
+	struct bpfx_run_opts ro = {.sz = sizeof(ro), .engine = engine, .ctx = buf, .ctx_len = sizeof(buf)};
+	struct bpfx_run_result res;
+	int err = bpfx_prog_run(p, &ro, &res);
+	if (err || res.r0 != want)
+		fprintf(stderr, "line %d, engine %d: status %s, r0 %llu, want %llu\n", line, (int)engine,
+			bpfx_status_name(err), (unsigned long long)res.r0, (unsigned long long)want);
+	CHECK(err == 0);
+	CHECK_EQ_U64(res.r0, want);
+}
+
 static void run_all(const bpfx_prog *p, uint64_t want, int line)
 {
-	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
-		uint8_t buf[16] = {0};
-		struct bpfx_run_opts ro = {.sz = sizeof(ro), .engine = engines[e], .ctx = buf, .ctx_len = sizeof(buf)};
-		struct bpfx_run_result res;
-		int err = bpfx_prog_run(p, &ro, &res);
-		if (err || res.r0 != want)
-			fprintf(stderr, "line %d, engine %d: status %s, r0 %llu, want %llu\n", line, (int)engines[e],
-				bpfx_status_name(err), (unsigned long long)res.r0, (unsigned long long)want);
-		CHECK(err == 0);
-		CHECK_EQ_U64(res.r0, want);
-	}
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++)
+		run_all_one(p, engines[e], want, line);
 }
 
 /* sum of indexes 0..9 through the stack, then a loop stopped at index 2
@@ -121,6 +130,27 @@ static const char *src_index_oob =
 static const char *src_foreach_oob =
 	"r1 = map_idx[0x0] ll\n r2 = code_addr[cb] ll\n r3 = 0\n r4 = 0\n call 164\n r0 = 0\n exit\n"
 	"cb:\n *(u64 *)(r3 + 1) = 0\n r0 = 0\n exit\n";
+
+/* counter += 5 under the lock of value 0 of map 1, twice; returns it */
+static const char *src_lock =
+	"*(u32 *)(r10 - 4) = 0\n"
+	"r1 = map_idx[0x1] ll\n r2 = r10\n r2 += -4\n call 1\n"
+	"if r0 == 0 goto out\n r6 = r0\n r7 = 0\n"
+	"again:\n r1 = r6\n r1 += 8\n call 93\n"
+	"r2 = *(u64 *)(r6 + 0)\n r2 += 5\n *(u64 *)(r6 + 0) = r2\n"
+	"r1 = r6\n r1 += 8\n call 94\n r7 += 1\n if r7 < 2 goto again\n"
+	"r0 = *(u64 *)(r6 + 0)\n exit\n"
+	"out:\n r0 = 0\n exit\n";
+
+/* the same, leaving the lock held on one path */
+static const char *src_lock_leak =
+	"*(u32 *)(r10 - 4) = 0\n"
+	"r1 = map_idx[0x1] ll\n r2 = r10\n r2 += -4\n call 1\n"
+	"if r0 == 0 goto out\n r6 = r0\n"
+	"r1 = r6\n r1 += 8\n call 93\n"
+	"r2 = *(u64 *)(r6 + 0)\n if r2 == 7 goto out\n"
+	"r1 = r6\n r1 += 8\n call 94\n"
+	"out:\n r0 = 0\n exit\n";
 
 int main(void)
 {
@@ -182,6 +212,28 @@ int main(void)
 	p = load_verified(vm, plat, src_index, rule, sizeof(rule));
 	CHECK(p != NULL);
 	bpfx_prog_destroy(p);
+
+	/* spin locks: a hash map of 16-byte values, the lock at offset 8 */
+	struct bpfx_map_opts ho = {.sz = sizeof(ho), .type = BPFX_MAP_TYPE_HASH, .key_size = 4, .value_size = 16,
+				   .max_entries = 4};
+	CHECK(bpfx_map_create(&ho, &maps[1]) == 0);
+	uint32_t k0 = 0;
+	uint64_t v0[2] = {100, 0};
+	CHECK(bpfx_map_update(maps[1], &k0, v0, 0) == 0);
+	p = load_verified(vm, plat, src_lock, rule, sizeof(rule));
+	CHECK(p != NULL);
+	if (p) {
+		for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+			uint64_t base = 100 + 10 * e; /* each run adds 10 */
+			run_all_one(p, engines[e], base + 10, __LINE__);
+		}
+	}
+	bpfx_prog_destroy(p);
+	p = load_verified(vm, plat, src_lock_leak, rule, sizeof(rule));
+	CHECK(p == NULL && !strcmp(rule, "BPFX-LOCK-003"));
+	bpfx_prog_destroy(p);
+	bpfx_map_destroy(maps[1]);
+	maps[1] = NULL;
 
 	bpfx_map_destroy(maps[0]);
 	bpfx_platform_destroy(plat);
