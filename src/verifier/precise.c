@@ -44,25 +44,30 @@
 #include "state.h"
 #include "verifier_internal.h"
 
-#define HIST_CHUNK 4096
 #define NF BPFX_MAX_CALL_DEPTH
 
+/* History entries come from chunks that start small (most programs need a
+ * few hundred) and double up to 4096 entries. */
 struct vhist_chunk {
 	struct vhist_chunk *next;
-	size_t used;
-	struct vhist h[HIST_CHUNK];
+	size_t used, cap;
+	struct vhist h[];
 };
 
 static const struct vhist *hist_push(struct venv *e, const struct vhist *prev, const struct vhist *v)
 {
-	if (!e->hists || e->hists->used == HIST_CHUNK) {
-		struct vhist_chunk *c = malloc(sizeof(*c));
+	if (!e->hists || e->hists->used == e->hists->cap) {
+		size_t cap = e->hists ? e->hists->cap * 2 : 128;
+		if (cap > 4096)
+			cap = 4096;
+		struct vhist_chunk *c = malloc(sizeof(*c) + cap * sizeof(struct vhist));
 		if (!c)
 			return NULL;
 		c->next = e->hists;
 		c->used = 0;
+		c->cap = cap;
 		e->hists = c;
-		vf_mem_add(e, sizeof(*c));
+		vf_mem_add(e, (int64_t)(sizeof(*c) + cap * sizeof(struct vhist)));
 	}
 	struct vhist *h = &e->hists->h[e->hists->used++];
 	*h = *v;
