@@ -835,7 +835,10 @@ static void test_loops(int programs)
 {
 	static struct bpfx_insn p[200];
 	static const uint32_t modes[3] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR};
-	int bad = 0, aligned = 0;
+	int bad = 0;
+#if defined(__x86_64__)
+	int aligned = 0;
+#endif
 	for (int t = 0; t < programs && bad < 5; t++) {
 		size_t heads[2], ends[2];
 		int nl;
