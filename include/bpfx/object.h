@@ -164,6 +164,10 @@ BPFX_API size_t bpfx_object_prog_func_count(const bpfx_object *obj, size_t prog)
  * NULL or a pointer to a sized object, or unsupported. *sigs (free with
  * bpfx_free; names point into the object) is NULL and *n 0 without BTF. */
 struct bpfx_func_sig;
+/* Offset of the struct bpf_spin_lock in the values of map `map` (a BTF-defined
+ * map whose value struct has one at top level), for bpfx_map_desc's
+ * spin_lock_off; BPFX_E_NOENT when it has none. */
+BPFX_API int bpfx_object_map_spin_lock(const bpfx_object *obj, size_t map, uint32_t *off);
 BPFX_API int bpfx_object_prog_func_sigs(const bpfx_object *obj, size_t prog, struct bpfx_func_sig **sigs,
 					size_t *n);
 

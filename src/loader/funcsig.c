@@ -105,3 +105,72 @@ int bpfx_object_prog_func_sigs(const bpfx_object *obj, size_t prog, struct bpfx_
 	*n = k;
 	return 0;
 }
+
+/* ---- spin locks in map values ---- */
+
+/* The struct a BTF-defined map's `value` member points to, or NULL. */
+static const struct btf_type *map_value_type(const struct btf *btf, const char *map)
+{
+	uint32_t n = btf__type_cnt(btf);
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *ds = btf__type_by_id(btf, id);
+		const char *dn = ds && btf_is_datasec(ds) ? btf__name_by_offset(btf, ds->name_off) : NULL;
+		if (!dn || strcmp(dn, ".maps"))
+			continue;
+		const struct btf_var_secinfo *vs = btf_var_secinfos(ds);
+		for (unsigned i = 0; i < btf_vlen(ds); i++, vs++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs->type);
+			const char *vn = var && btf_is_var(var) ? btf__name_by_offset(btf, var->name_off) : NULL;
+			if (!vn || strcmp(vn, map))
+				continue;
+			uint32_t did = var->type;
+			const struct btf_type *def = skip_mods(btf, &did);
+			if (!def || !btf_is_struct(def))
+				return NULL;
+			const struct btf_member *mb = btf_members(def);
+			for (unsigned k = 0; k < btf_vlen(def); k++, mb++) {
+				const char *mn = btf__name_by_offset(btf, mb->name_off);
+				uint32_t pid = mb->type;
+				const struct btf_type *pt = mn && !strcmp(mn, "value") ? skip_mods(btf, &pid) : NULL;
+				if (!pt || !btf_is_ptr(pt))
+					continue;
+				uint32_t vid = pt->type;
+				const struct btf_type *vt = skip_mods(btf, &vid);
+				return vt && btf_is_struct(vt) ? vt : NULL;
+			}
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+int bpfx_object_map_spin_lock(const bpfx_object *obj, size_t map, uint32_t *off)
+{
+	if (!obj || !off)
+		return BPFX_E_INVAL;
+	struct bpfx_object_map_info mi;
+	int err = bpfx_object_map(obj, map, &mi);
+	if (err)
+		return err;
+	if (!obj->btf || mi.origin != BPFX_MAP_BTF || !mi.name)
+		return BPFX_E_NOENT;
+	const struct btf_type *vt = map_value_type(obj->btf, mi.name);
+	if (!vt)
+		return BPFX_E_NOENT;
+	/* a top-level member of type struct bpf_spin_lock, as Linux looks for it */
+	const struct btf_member *mb = btf_members(vt);
+	for (unsigned k = 0; k < btf_vlen(vt); k++, mb++) {
+		uint32_t tid = mb->type;
+		const struct btf_type *t = skip_mods(obj->btf, &tid);
+		const char *tn = t && btf_is_struct(t) ? btf__name_by_offset(obj->btf, t->name_off) : NULL;
+		if (!tn || strcmp(tn, "bpf_spin_lock"))
+			continue;
+		uint32_t bits = btf_member_bit_offset(vt, k);
+		if (bits % 32 || btf_member_bitfield_size(vt, k))
+			return bpfx_fail(&obj->diag, BPFX_E_BTF, "%s: map '%s': its bpf_spin_lock is not 4-byte aligned",
+					 obj->name, mi.name);
+		*off = bits / 8;
+		return 0;
+	}
+	return BPFX_E_NOENT;
+}

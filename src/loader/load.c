@@ -450,6 +450,11 @@ int bpfx_object_load(bpfx_object *obj, bpfx_vm *vm, const struct bpfx_object_loa
 	if (o.flags & (BPFX_OBJ_LOAD_VERIFY | BPFX_OBJ_LOAD_TRY_VERIFY)) {
 		for (size_t i = 0; i < obj->nmaps && !err; i++) {
 			err = bpfx_map_verifier_desc(l->maps[i], (int32_t)i, &descs[i]);
+			uint32_t lock_off; /* funcsig.c: a struct bpf_spin_lock in the value */
+			if (!err && bpfx_object_map_spin_lock(obj, i, &lock_off) == 0) {
+				descs[i].flags |= BPFX_MAP_SPIN_LOCK;
+				descs[i].spin_lock_off = lock_off;
+			}
 			/* .rodata sections: their bytes, for constant strings (as
 			 * Linux freezes them, hosts must not change them after the
 			 * load; .kconfig is filled later, so it is not given) */

@@ -152,6 +152,9 @@ static const struct linux_helper linux_helpers[] = {
 	{132, "bpf_ringbuf_submit", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{133, "bpf_ringbuf_discard", K_ALL, {R_VOID, {A_REL, A_ANY}, 0}},
 	{134, "bpf_ringbuf_query", K_ALL, {R_INT, {A_MAP, A_ANY}, 0}},
+	/* spin locks (calls.c); Linux refuses them to tracing programs */
+	{93, "bpf_spin_lock", K_ALL & ~(uint32_t)K_TRACE, {R_VOID, {BPFX_ARG_PTR_TO_SPIN_LOCK}, 0}},
+	{94, "bpf_spin_unlock", K_ALL & ~(uint32_t)K_TRACE, {R_VOID, {BPFX_ARG_PTR_TO_SPIN_LOCK}, 0}},
 	/* callbacks: signatures in calls.c (Linux's, by default for these ids) */
 	{164, "bpf_for_each_map_elem", K_ALL, {R_INT, {A_MAP, BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_PTR_TO_STACK_OR_NULL, A_ANY}, 0}},
 	{181, "bpf_loop", K_ALL, {R_INT, {A_ANY, BPFX_ARG_PTR_TO_FUNC, BPFX_ARG_PTR_TO_STACK_OR_NULL, A_ANY}, 0}},

@@ -106,6 +106,8 @@ static struct bpfx_map_desc *object_maps(const bpfx_object *obj, size_t *n)
 		}
 		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
 			m[i].flags |= BPFX_MAP_RDONLY_PROG;
+		if (bpfx_object_map_spin_lock(obj, i, &m[i].spin_lock_off) == 0)
+			m[i].flags |= BPFX_MAP_SPIN_LOCK;
 		if ((mi.type == 12 || mi.type == 13) && mi.inner_map != BPFX_NO_MAP && mi.inner_map < cnt) {
 			m[i].kind = BPFX_MAP_KIND_OF_MAPS; /* array / hash of maps */
 			m[i].inner_map = (uint32_t)mi.inner_map;

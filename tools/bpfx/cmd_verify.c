@@ -71,6 +71,8 @@ static int elf_maps(const char *path, struct bpfx_map_desc **out, size_t *n, bpf
 		}
 		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
 			m[i].flags |= BPFX_MAP_RDONLY_PROG;
+		if (bpfx_object_map_spin_lock(obj, i, &m[i].spin_lock_off) == 0)
+			m[i].flags |= BPFX_MAP_SPIN_LOCK; /* a struct bpf_spin_lock in the value */
 		/* .rodata: the verifier reads constant strings from it */
 		if (mi.origin == BPFX_MAP_DATA && mi.readonly && mi.data && mi.data_size == mi.value_size &&
 		    mi.section && !strncmp(mi.section, ".rodata", 7) && (!mi.section[7] || mi.section[7] == '.'))
