@@ -488,6 +488,23 @@ static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t delta, uint64_t r3, uint
 }
 
 
+int ctx_add_buffer_funcs(bpfx_platform *p, const bpfx_vm *vm)
+{
+	static const uint32_t ids[] = {26, 44, 65};
+	const bpfx_helper_fn own[] = {h_skb_load_bytes, h_xdp_adjust_head, h_xdp_adjust_tail};
+	int err = bpfx_platform_add_vm_funcs(p, vm);
+	for (size_t i = 0; i < BPFX_ARRAY_SIZE(ids) && !err; i++) {
+		struct bpfx_func_info fi;
+		if (bpfx_vm_find_func(vm, 0, ids[i], NULL, &fi) || fi.fn != own[i] || !fi.proto)
+			continue;
+		/* the verifier has no way to drop a helper: give it a prototype no
+		 * buffer program can satisfy (a BTF pointer without a type) */
+		static const struct bpfx_func_proto never = {BPFX_RET_INTEGER, {BPFX_ARG_PTR_TO_BTF_ID}, 0};
+		err = bpfx_platform_add_helper(p, ids[i], fi.name, &never);
+	}
+	return err;
+}
+
 int bpfx_object_register_ctx_helpers(bpfx_vm *vm)
 {
 	if (!vm)

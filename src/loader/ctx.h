@@ -14,6 +14,10 @@ enum bpfx_ctx_type ctx_type_of(const char *type);
 const char *ctx_verifier_type(enum bpfx_ctx_type ctx, const char *type);
 /* Adds "bpfx-xdp" and "bpfx-skb" (the shadow layouts) to a platform. */
 int ctx_add_prog_types(bpfx_platform *p);
+/* The VM's helpers and kfuncs for programs verified as plain buffers
+ * (generic), without the loader's own context helpers (skb_load_bytes,
+ * xdp_adjust_*): those read the shadow context, which a buffer is not. */
+int ctx_add_buffer_funcs(bpfx_platform *p, const bpfx_vm *vm);
 /* Rewrites the 32-bit packet-pointer loads of the context into 64-bit loads
  * of the shadow pointers; refuses code where the context register cannot be
  * tracked at such a load. */

@@ -198,8 +198,8 @@ static int make_platform(bpfx_vm *vm, const char *name, const struct bpfx_diag *
 	if (err)
 		return bpfx_fail(d, err, "cannot create the '%s' verifier platform", name);
 	err = strcmp(name, "linux") ? 0 : ctx_add_prog_types(p);
-	if (!err)
-		err = bpfx_platform_add_vm_funcs(p, vm);
+	if (!err) /* buffer programs must not reach the shadow-context helpers */
+		err = strcmp(name, "linux") ? ctx_add_buffer_funcs(p, vm) : bpfx_platform_add_vm_funcs(p, vm);
 	if (err) {
 		bpfx_platform_destroy(p);
 		return bpfx_fail(d, err, "cannot describe the object's program types to the verifier");

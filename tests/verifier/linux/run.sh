@@ -30,5 +30,17 @@ for src in "$dir"/*.c; do
 		case $out in *"REJECTED $rule"*) ;; *) echo "FAIL: $name: want $rule, got:"; echo "$out"; fail=1 ;; esac
 	fi
 done
+# flow_load_bytes as an object: a buffer whose bytes 192..207 look like
+# packet pointers must not reach skb_load_bytes in an unchecked run
+if [ -f "$tmp/flow_load_bytes.o" ]; then
+	mem=$(awk 'BEGIN { for (i = 0; i < 216; i++) printf "%s ", (i == 193 ? "10" : i == 201 ? "20" : "00") }')
+	out=$("$bpfx" run "$tmp/flow_load_bytes.o" --mem-hex "$mem" --engine jit 2>&1); got=$?
+	case "$got:$out" in
+	1:*"only verified"*) ;;
+	*) echo "FAIL: flow_load_bytes object: unchecked run allowed (exit $got):"; echo "$out"; fail=1 ;;
+	esac
+	"$bpfx" run "$tmp/flow_load_bytes.o" --mem-hex "$mem" >/dev/null 2>&1
+	[ $? -le 1 ] || { echo "FAIL: flow_load_bytes object: checked run crashed"; fail=1; }
+fi
 [ $fail = 0 ] && echo "linux C programs: $n verified as expected"
 exit $fail
