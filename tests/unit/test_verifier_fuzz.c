@@ -259,7 +259,24 @@ static void gen_prec(struct bpfx_insn *p, int *n, int body)
 	uint8_t x = pregs[pick(5)], y = pregs[pick(5)];
 	if (y == x)
 		y = (uint8_t)((x + 1) % 5);
-	switch (pick(16)) {
+	switch (pick(2) ? 11 + pick(6) : pick(11)) { /* half of them: the composite cases */
+	case 16: { /* x set on both sides of a join; a branch on x, decided for
+		    * each value, skips a read past the proven bytes */
+		if (body - i < 16)
+			break;
+		p[i++] = INSN(0xa5, 7, 0, 5, 4);                  /* if len < 4 goto +5 */
+		p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+		p[i++] = INSN(0x25, 5, 0, 2, pick(256));          /* if r5 > k goto +2 */
+		p[i++] = INSN(0xb7, x, 0, 0, pval());
+		p[i++] = INSN(0x05, 0, 0, 1, 0);
+		p[i++] = INSN(0xb7, x, 0, 0, pval());
+		for (int j = 0; j < 6; j++)
+			p[i++] = INSN(0x07, 8, 0, 0, 1);
+		p[i++] = INSN(0x25, x, 0, 2, pick(40));           /* if x > k goto +2 */
+		p[i++] = INSN(0xa5, 7, 0, 1, 32);                 /* if len < 32 goto +1 */
+		p[i++] = INSN(0x71, 5, 6, (int16_t)(32 + pick(12)), 0); /* past the 32 proven */
+		break;
+	}
 	case 14: /* y set on both sides of a join; x = c + y; y killed; x used */
 	case 15: { /* or a stack slot set on both sides, filled into x, x used */
 		if (body - i < 20)
@@ -476,6 +493,125 @@ static int make_prec_prog(struct bpfx_insn *p)
 	return n;
 }
 
+/* Precision scenarios: one value decided on a join whose first explored
+ * side (the fall-through) is safe and whose other side is unsafe half of
+ * the time, among harmless code. A verifier that prunes the other side
+ * against the first one without comparing what matters accepts it. */
+static void filler(struct bpfx_insn *p, int *n, int k)
+{
+	int i = *n;
+	while (k-- > 0) {
+		if (pick(3)) {
+			p[i++] = INSN(0x07, 8, 0, 0, 1 + pick(3));
+		} else {
+			p[i++] = INSN(0xa5, 7, 0, 2, 4);          /* if len < 4 goto +2 */
+			p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+			p[i++] = INSN(0x25, 5, 0, 1, pick(256)); /* if r5 > k goto +1 */
+			p[i++] = INSN(0x07, 8, 0, 0, 1);
+		}
+	}
+	*n = i;
+}
+
+/* if buf[j] > k: second, else first (explored first); then padding */
+static void join_on_data(struct bpfx_insn *p, int *n, struct bpfx_insn first, struct bpfx_insn second)
+{
+	int i = *n;
+	p[i++] = INSN(0x71, 5, 6, (int16_t)pick(4), 0);
+	p[i++] = INSN(0x25, 5, 0, 2, pick(200));
+	p[i++] = first;
+	p[i++] = INSN(0x05, 0, 0, 1, 0);
+	p[i++] = second;
+	for (int j = 0; j < 6; j++) /* distance, so that the join stores a state */
+		p[i++] = INSN(0x07, 8, 0, 0, 1);
+	*n = i;
+}
+
+static int make_scenario_prog(struct bpfx_insn *p)
+{
+	int n = 0;
+	bool bad = pick(2);
+	uint8_t x = pregs[pick(5)], y = (uint8_t)((x + 1 + pick(4)) % 5);
+	p[n++] = INSN(0xbf, 6, 1, 0, 0);
+	p[n++] = INSN(0xbf, 7, 2, 0, 0);
+	for (int k = 0; k < 5; k++)
+		p[n++] = INSN(0xb7, pregs[k], 0, 0, 0);
+	p[n++] = INSN(0xb7, 8, 0, 0, 0);
+	for (int k = 1; k <= 8; k++)
+		p[n++] = INSN(0x7a, 10, 0, (int16_t)(-8 * k), 0);
+	int exit_jump = n;
+	p[n++] = INSN(0xa5, 7, 0, 0, 32);                         /* if len < 32 goto exit (patched) */
+	filler(p, &n, pick(4));
+	int32_t safe = pick(32), other = bad ? 32 + pick(32) : pick(32);
+	int16_t so = (int16_t)(-8 * (1 + pick(8)));
+	switch (pick(6)) {
+	case 5: {
+		/* The first path sets x and jumps to the join J2 directly, where
+		 * its state is stored and x used. The second sets x in a
+		 * diamond whose join Jx stores a state, then is pruned at J2:
+		 * only that prune tells Jx's state that x matters, before the
+		 * diamond's other side (x = other) arrives there. */
+		p[n++] = INSN(0x71, 5, 6, 5, 0);
+		p[n++] = INSN(0x25, 5, 0, 8, pick(200));          /* if buf[5] > k goto +8 (the diamond) */
+		p[n++] = INSN(0xb7, x, 0, 0, safe);
+		for (int j = 0; j < 6; j++)
+			p[n++] = INSN(0x07, 8, 0, 0, 1);
+		int to_j2 = n;
+		p[n++] = INSN(0x05, 0, 0, 0, 0);                  /* goto J2 (patched) */
+		join_on_data(p, &n, INSN(0xb7, x, 0, 0, safe), INSN(0xb7, x, 0, 0, other));
+		p[to_j2].off = (int16_t)(n - (to_j2 + 1));
+		for (int j = 0; j < 8; j++) /* J2 */
+			p[n++] = INSN(0x07, 8, 0, 0, 1);
+		break;
+	}
+	case 0: /* a stack slot set on both sides, filled, used as an offset */
+		join_on_data(p, &n, INSN(0x7a, 10, 0, so, safe), INSN(0x7a, 10, 0, so, other));
+		filler(p, &n, pick(3));
+		p[n++] = INSN(0x79, x, 10, so, 0);
+		break;
+	case 1: /* y on both sides; x = c + y; y cleared */
+		join_on_data(p, &n, INSN(0xb7, y, 0, 0, safe / 2), INSN(0xb7, y, 0, 0, other - (safe - safe / 2)));
+		filler(p, &n, pick(3));
+		p[n++] = INSN(0xb7, x, 0, 0, safe - safe / 2);
+		p[n++] = INSN(0x0f, x, y, 0, 0);
+		p[n++] = INSN(0xb7, y, 0, 0, 0);
+		break;
+	case 2: /* x spilled on both sides, a register clobbered between */
+		join_on_data(p, &n, INSN(0xb7, x, 0, 0, safe), INSN(0xb7, x, 0, 0, other));
+		p[n++] = INSN(0x7b, 10, x, so, 0);
+		p[n++] = INSN(0xb7, x, 0, 0, 0);
+		filler(p, &n, pick(3));
+		p[n++] = INSN(0x79, x, 10, so, 0);
+		break;
+	case 3: { /* a branch on x decided for each value skips an unsafe read */
+		int32_t k = 8 + pick(16);
+		join_on_data(p, &n, INSN(0xb7, x, 0, 0, k + 1 + pick(8)), INSN(0xb7, x, 0, 0, bad ? k - pick(8) : k + 1));
+		filler(p, &n, pick(3));
+		p[n++] = INSN(0x25, x, 0, 1, k);                  /* if x > k goto +1 */
+		p[n++] = INSN(0x71, 5, 6, (int16_t)(32 + pick(12)), 0);
+		p[n++] = INSN(0xb7, x, 0, 0, 0);
+		break;
+	}
+	default: /* x a data byte; y its copy on one side, a constant on the
+		  * other; a bound on y; x used */
+		p[n++] = INSN(0x71, x, 6, 4, 0);
+		p[n++] = INSN(0xbf, 5, x, 0, 0);                  /* an identity on both sides */
+		join_on_data(p, &n, INSN(0xbf, y, x, 0, 0), INSN(0xb7, y, 0, 0, bad ? pick(8) : 40));
+		filler(p, &n, pick(3));
+		p[n++] = INSN(0x25, y, 0, 3, 31);                 /* if y > 31 goto +3 */
+		break;
+	}
+	/* x used as a buffer offset: 32 bytes are proven */
+	p[n++] = INSN(0xbf, 5, 6, 0, 0);
+	p[n++] = INSN(0x0f, 5, x, 0, 0);
+	p[n++] = INSN(0x71, 5, 5, 0, 0);
+	filler(p, &n, pick(3));
+	p[n++] = INSN(0xb7, 0, 0, 0, 0);
+	p[n++] = INSN(0x95, 0, 0, 0, 0);
+	p[exit_jump].off = (int16_t)(n - 1 - (exit_jump + 1));
+	return n;
+}
+
 /* Chaos: rows of the opcode table with random fields (selectors set), a
  * random register state, an exit at the end. Most do not validate or are
  * rejected; none may crash the verifier, and accepted ones must run clean. */
@@ -536,7 +672,8 @@ int main(void)
 	for (long it = 0; it < iters; it++) {
 		struct bpfx_insn p[MAXN + 8];
 		int loop = it % 4 == 1, chaos = it % 4 == 2, prec = it % 4 == 3;
-		int n = prec ? make_prec_prog(p) : chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
+		int n = prec ? (it % 8 == 3 ? make_prec_prog(p) : make_scenario_prog(p))
+			: chaos ? make_chaos_prog(p) : loop ? make_loop_prog(p) : make_prog(p);
 		struct bpfx_verify_opts vo = {.sz = sizeof(vo), .max_insns = 200000};
 		struct bpfx_report *r = NULL;
 		int err = bpfx_verify(plat, p, (size_t)n, &vo, &r);
