@@ -215,6 +215,7 @@ static bool undo(const struct venv *e, uint32_t pc, const struct vhist *ent, uin
 	case BPFX_FMT_LDIND:
 	case BPFX_FMT_CALL:
 	case BPFX_FMT_CALL_KFUNC:
+	case BPFX_FMT_CALLX:
 	case BPFX_FMT_CALL_LOCAL: /* in the same frame: a global function, verified on its own */
 		/* r0 is a new value, r1-r5 are not readable afterwards */
 		*r &= (uint16_t)~0x3fu;
@@ -533,6 +534,17 @@ int vp_before(struct venv *e, struct vstate *st, struct vp_step *p)
 	case BPFX_FMT_CALL_KFUNC:
 		helper_uses(e, st, p, x, true);
 		break;
+	case BPFX_FMT_CALLX: {
+		/* the register's number picks the helper (calls.c) */
+		const struct vreg *r = reg(st, x->dst);
+		if (r->type == VT_SCALAR && bpfx_scalar_is_const(&r->s) && r->s.t.value <= UINT32_MAX) {
+			struct bpfx_insn y = *x;
+			y.imm = (int32_t)(uint32_t)r->s.t.value;
+			mark_regs(e, p, (uint16_t)(1u << x->dst));
+			helper_uses(e, st, p, &y, false);
+		}
+		break;
+	}
 	case BPFX_FMT_EXIT:
 		/* checked return values: the program's, a callback's */
 		if (reg(st, 0)->type == VT_SCALAR &&
