@@ -551,8 +551,33 @@ int vp_before(struct venv *e, struct vstate *st, struct vp_step *p)
 		    (st->nframes == 1 ? (e->pt->flags & BPFX_PROG_TYPE_CHECK_RET) != 0 : vf_is_cb_frame(e, cur(st))))
 			mark_regs(e, p, 1);
 		break;
-	default:
+	case BPFX_FMT_ALU_K:
+	case BPFX_FMT_NEG:
+	case BPFX_FMT_END:
+	case BPFX_FMT_MOVSX:
+	case BPFX_FMT_LDDW:
+	case BPFX_FMT_LDABS:
+	case BPFX_FMT_LDIND:
+	case BPFX_FMT_JA:
+	case BPFX_FMT_JA32:
+	case BPFX_FMT_MAY_GOTO:
+	case BPFX_FMT_CALL_LOCAL:
+		break; /* no check on a number's value */
+	default: {
+		/* an instruction this file does not know: the numbers it reads
+		 * may decide its checks */
+		uint16_t m = 0;
+		if (o->dst == BPFX_USE_READ || o->dst == BPFX_USE_RW || o->dst == BPFX_USE_ASCAST)
+			m |= (uint16_t)(1u << x->dst);
+		if (o->src == BPFX_USE_READ || o->src == BPFX_USE_RW || o->src == BPFX_USE_ASCAST)
+			m |= (uint16_t)(1u << x->src);
+		for (unsigned i = 0; i < BPFX_NREGS; i++)
+			if ((m >> i & 1) && reg(st, i)->type != VT_SCALAR)
+				m &= (uint16_t)~(1u << i);
+		if (m)
+			mark_regs(e, p, m);
 		break;
+	}
 	}
 	return 0;
 }
