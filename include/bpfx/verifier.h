@@ -195,6 +195,9 @@ BPFX_API int bpfx_platform_set_callback(bpfx_platform *p, uint32_t helper_id,
 /* Sets the platform's BTF (copied; a raw .BTF blob: header, types,
  * strings). BPFX_E_INVAL with a message for a malformed blob. */
 BPFX_API int bpfx_platform_set_btf(bpfx_platform *p, const void *data, size_t size);
+/* The id of the struct, union or typedef of one called `name` in the
+ * platform's BTF: 0 or BPFX_E_NOENT. */
+BPFX_API int bpfx_platform_btf_find(const bpfx_platform *p, const char *name, uint32_t *id);
 /* Lets programs store numbers into non-pointer members of struct btf_id. */
 BPFX_API int bpfx_platform_set_btf_writable(bpfx_platform *p, uint32_t btf_id);
 

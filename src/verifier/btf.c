@@ -467,3 +467,19 @@ int bpfx_platform_set_func_btf(bpfx_platform *p, int kfunc, uint32_t id, const s
 	p->fbtf[p->nfbtf++] = (struct vplat_fbtf){!!kfunc, id, c};
 	return 0;
 }
+
+int bpfx_platform_btf_find(const bpfx_platform *p, const char *name, uint32_t *id)
+{
+	if (!p || !name || !id)
+		return BPFX_E_INVAL;
+	const struct vbtf *b = p->btf;
+	for (uint32_t i = 1; b && i <= b->ntypes; i++) {
+		uint32_t k = t_kind(b, i), n = rd32(b->types + b->off[i]);
+		if ((k == K_STRUCT || k == K_UNION || k == K_TYPEDEF) && n && n < b->strs_len &&
+		    !strcmp((const char *)b->strs + n, name) && bpfx_vbtf_struct(b, i)) {
+			*id = i;
+			return 0;
+		}
+	}
+	return BPFX_E_NOENT;
+}

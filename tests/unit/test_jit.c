@@ -1586,10 +1586,12 @@ static void test_blind(void)
 	struct prog plain, bl[3];
 	struct bpfx_jit_env env = {0};
 	CHECK(prog_load(&plain, p, n, &env) == 0);
+#if defined(__x86_64__) /* (x86 writes imm32/imm64 verbatim; arm64 splits them into halves) */
 	for (size_t q = 0; q < nimm; q++)
 		CHECK(code_has(plain.jit, &imms[q], 4));
 	for (size_t q = 0; q < nwide; q++)
 		CHECK(code_has(plain.jit, &wide[q], 8));
+#endif
 	uint8_t mem[1024];
 	for (size_t b = 0; b < sizeof(mem); b++)
 		mem[b] = (uint8_t)rnd();
@@ -1683,9 +1685,11 @@ static void test_zext(void)
 		};
 		struct prog pr;
 		CHECK(prog_load(&pr, p, 7, NULL) == 0);
+#if defined(__x86_64__) /* (the x86 backend's zero-extension tracking) */
 		size_t o1 = bpfx_jit_insn_offset(pr.jit, 1), o2 = bpfx_jit_insn_offset(pr.jit, 2);
 		size_t o4 = bpfx_jit_insn_offset(pr.jit, 4), o5 = bpfx_jit_insn_offset(pr.jit, 5);
 		CHECK(wide ? (o2 > o1 && o4 == o2 && o5 == o4) : (o1 == o2 && o2 == o4 && o4 == o5));
+#endif
 		uint8_t mem[8] = {1, 2, 3, 4, 0xf5, 6, 7, 8};
 		uint64_t r0 = 0;
 		CHECK(diff_run(&pr, mem, sizeof(mem), 0, &r0));
@@ -1755,21 +1759,29 @@ static void test_layout(void)
 	struct prog pr;
 	CHECK(prog_load(&pr, p, n, NULL) == 0);
 	size_t off1 = bpfx_jit_insn_offset(pr.jit, 1), off2 = bpfx_jit_insn_offset(pr.jit, 2);
+#if defined(__x86_64__)
 	CHECK_EQ_U64(off2 - off1, 3 + 6); /* test r0, r0 + jcc rel32 */
+#endif
 	struct trun t;
 	CHECK_EQ_U64(run_t(&pr, &t, NULL, 0), 7);
 	prog_free(&pr);
 	p[1] = JMP_IMM(0x10, 0, 0, 2);
 	CHECK(prog_load(&pr, p, n, NULL) == 0);
 	off1 = bpfx_jit_insn_offset(pr.jit, 1), off2 = bpfx_jit_insn_offset(pr.jit, 2);
+#if defined(__x86_64__)
 	CHECK_EQ_U64(off2 - off1, 3 + 2);
+#endif
+	CHECK(off2 > off1);
 	CHECK_EQ_U64(run_t(&pr, &t, NULL, 0), 248 + 7);
 	prog_free(&pr);
 	/* the code is not writable */
 	CHECK(prog_load(&pr, p, n, NULL) == 0);
 	size_t sz;
 	const uint8_t *code = bpfx_jit_code(pr.jit, &sz);
-	CHECK(sz > 0 && code[0] == 0xcc);
+	CHECK(sz > 0 && code != NULL);
+#if defined(__x86_64__)
+	CHECK(code[0] == 0xcc); /* int3 padding first */
+#endif
 	prog_free(&pr);
 	/* too deep a call limit is refused */
 	struct bpfx_jit_env env = {.max_call_depth = 1000};
@@ -1875,14 +1887,22 @@ int main(void)
 	test_jumps();
 	test_calls();
 	test_budget();
-	test_cancel();
+	/* BPFX_TEST_NO_THREADS: qemu-user 7.2 hangs in pthread_create on recent
+	 * kernels (scripts/test-arm64.sh sets it) */
+	const char *nt = getenv("BPFX_TEST_NO_THREADS");
+	bool threads = !(nt && *nt && *nt != '0');
+	if (threads)
+		test_cancel();
 	test_may_goto();
 	test_gotox();
 	test_packet();
 	test_blind();
 	test_zext();
 	test_poll_select();
-	test_threads();
+	if (threads)
+		test_threads();
+	else
+		printf("test_jit: BPFX_TEST_NO_THREADS: cancellation and thread tests skipped\n");
 	test_layout();
 	test_misc_rows();
 	test_stack_zero();

@@ -5,7 +5,8 @@
  * the VM's standard helpers (default callback signatures), then run on the
  * unchecked engines (interp, and the JIT where there is one): the results
  * must be the expected ones. Likewise a program taking a map value's spin
- * lock (helpers 93/94). Unsafe callbacks are rejected with the rule the
+ * lock (helpers 93/94). Malformed callback and function signatures are
+ * refused as bad arguments. Unsafe callbacks are rejected with the rule the
  * tables expect; bpfx_platform_set_callback refuses malformed signatures.
  */
 #include <bpfx/bpfx.h>
@@ -234,6 +235,36 @@ int main(void)
 	bpfx_prog_destroy(p);
 	bpfx_map_destroy(maps[1]);
 	maps[1] = NULL;
+
+	/* function signatures: malformed ones are bad arguments, not verdicts */
+	{
+		struct bpfx_insn *insns = NULL;
+		size_t n = 0;
+		struct bpfx_asm_error aerr;
+		struct bpfx_asm_opts ao = {.sz = sizeof(ao), .dialect = BPFX_DIALECT_LLVM};
+		const char *src = "r1 = 1\n call local fn\n exit\nfn:\n r0 = r1\n exit\n";
+		CHECK(bpfx_asm(src, strlen(src), &ao, &insns, &n, &aerr) == 0);
+		struct bpfx_func_sig sig = {.insn = 3, .flags = BPFX_FUNC_GLOBAL, .name = "fn",
+					    .args = {BPFX_FARG_SCALAR}};
+		struct bpfx_verify_opts o = {.sz = sizeof(o), .prog_type = "generic", .funcs = &sig, .nfuncs = 1};
+		struct bpfx_report *r = NULL;
+		CHECK(bpfx_verify(plat, insns, n, &o, &r) == 0);
+		bpfx_report_free(r);
+		sig.insn = 4; /* not a function's first instruction */
+		CHECK(bpfx_verify(plat, insns, n, &o, NULL) == BPFX_E_INVAL);
+		sig.insn = 3;
+		sig.args[1] = (enum bpfx_farg_kind)99;
+		CHECK(bpfx_verify(plat, insns, n, &o, NULL) == BPFX_E_INVAL);
+		o.funcs = NULL;
+		CHECK(bpfx_verify(plat, insns, n, &o, NULL) == BPFX_E_INVAL);
+		/* declared a context: the call passes a number */
+		sig.args[1] = BPFX_FARG_NONE;
+		sig.args[0] = BPFX_FARG_CTX;
+		o.funcs = &sig;
+		CHECK(bpfx_verify(plat, insns, n, &o, &r) == BPFX_E_REJECTED && r && !strcmp(r->rule, "BPFX-CALL-008"));
+		bpfx_report_free(r);
+		bpfx_free(insns);
+	}
 
 	bpfx_map_destroy(maps[0]);
 	bpfx_platform_destroy(plat);
