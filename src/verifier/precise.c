@@ -45,6 +45,7 @@
 #include "verifier_internal.h"
 
 #define NF BPFX_MAX_CALL_DEPTH
+#define MAX_WALK 512 /* instructions walked back between two stored states */
 
 /* History entries come from chunks that start small (most programs need a
  * few hundred) and double up to 4096 entries. */
@@ -275,11 +276,14 @@ static bool undo(const struct venv *e, uint32_t pc, const struct vhist *ent, uin
 static void backtrack(const struct venv *e, uint32_t pc, uint32_t frame, const struct vhist *h, struct vrec *rec,
 		      struct bt *b)
 {
+	uint32_t steps = 0;
 	while (rec && !bt_empty(b)) {
+		/* a forced state and its parents already compare everything */
+		if (rec->force)
+			return;
 		if (pc == rec->st->pc && h == rec->hist) {
 			const struct vstate *s = rec->st;
-			if (rec->force)
-				return;
+			steps = 0;
 			if (frame + 1 != s->nframes) {
 				vp_force(rec);
 				return;
@@ -313,6 +317,13 @@ static void backtrack(const struct venv *e, uint32_t pc, uint32_t frame, const s
 				return;
 			rec = rec->parent;
 			continue;
+		}
+		/* A long stretch without a stored state (a loop unrolled past the
+		 * states an instruction may keep): walking it again for every use
+		 * would be quadratic, so its state compares everything instead. */
+		if (++steps > MAX_WALK) {
+			vp_force(rec);
+			return;
 		}
 		uint32_t prev, pf = frame;
 		const struct vhist *ent = NULL;
