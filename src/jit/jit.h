@@ -116,6 +116,8 @@ struct bpfx_jit_run {
 	uint64_t frame_low;     /* deepest frame cleared so far by this entry */
 	uint64_t save[5];       /* r1..r5 across the callx lookup */
 	uint64_t budget_rest;   /* budget not yet handed to the running chunk */
+	uint64_t loop_i0;       /* x86 clamped loop (BPFX_JIT_POLL): counter at entry */
+	uint64_t loop_bound;    /* x86 clamped loop: the counter's bound this chunk */
 };
 
 struct bpfx_jit_prog;

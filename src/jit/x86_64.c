@@ -890,6 +890,79 @@ static void pad_loop_head(struct jit *j, size_t t)
 	}
 }
 
+/* Entry code of a clamped loop (see bpfx_x86_plan_clamps): loop_i0 = i,
+ * loop_bound = min(n, i + ((r9 + 1) << shift)), or 0 (every back edge then
+ * takes the exit path) if that overflows or, for `!=`, i does not reach n
+ * exactly. Changes r10, r11 and the flags. */
+static void emit_clamp_setup(struct jit *j, const struct clamp *c)
+{
+	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
+	size_t to_slow[3];
+	int nslow = 0;
+	j->clamp_setup = (uint32_t)j->len;
+	emit_mem(j, EF_W, 0x89, i, RUNR, RUN_OFF(loop_i0));      /* mov [r12+loop_i0], i */
+	emit_mem(j, EF_W, 0x8d, AUX, AUX3, 1);                    /* lea r11, [r9+1] */
+	if (c->shift) {
+		emit_op(j, EF_W, 0xc1, 4, AUX, 0);                /* shl r11, shift */
+		EMIT1(c->shift);
+	}
+	emit_rr(j, true, 0x01, AUX, i);                           /* add r11, i */
+	to_slow[nslow++] = emit_jcc8_fwd(j, CC_B);                /* jc slow (overflow) */
+	if (c->n_k)
+		emit_mov_ri(j, true, AUX2, c->n_imm);             /* mov r10, imm (sign-extended) */
+	if (c->ne) {
+		emit_rr(j, true, 0x39, i, n);                     /* cmp i, n */
+		to_slow[nslow++] = emit_jcc8_fwd(j, CC_AE);       /* jae slow (i >= n: never equal) */
+		if (c->shift) {
+			emit_mov_rr(j, true, AUX2, n);            /* (r10 = n already) */
+			emit_rr(j, true, 0x29, AUX2, i);          /* sub r10, i */
+			emit_op(j, EF_W, 0xf7, 0, AUX2, 0);       /* test r10, c - 1 */
+			emit4(j, (1u << c->shift) - 1);
+			to_slow[nslow++] = emit_jcc8_fwd(j, CC_NE); /* jnz slow (steps over n) */
+			emit_mov_ri(j, true, AUX2, c->n_imm);     /* mov r10, n */
+		}
+	}
+	emit_rr(j, true, 0x39, AUX, n);                           /* cmp r11, n */
+	emit_op(j, EF_W, 0x0f40 | CC_A, AUX, n, 0);               /* cmova r11, n */
+	size_t store = emit_jcc8_fwd(j, -1);                      /* jmp store */
+	for (int k = 0; k < nslow; k++)
+		patch8(j, to_slow[k]);
+	emit_rr(j, false, 0x31, AUX, AUX);                        /* slow: xor r11d, r11d */
+	patch8(j, store);
+	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(loop_bound));  /* store: mov [r12+loop_bound], r11 */
+}
+
+/* Back edge of a clamped loop: continue while i < loop_bound; on the way
+ * out charge the back edges taken, then poll for this one if the loop's
+ * own condition holds (and go through the entry code again). Returns the
+ * offset after the hot part (for loop placement). */
+static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
+{
+	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
+	emit_mem(j, EF_W, 0x3b, i, RUNR, RUN_OFF(loop_bound));   /* cmp i, [r12+loop_bound] */
+	emit_jcc(j, CC_B, j->addrs[c->t]);                        /* jb head */
+	uint32_t hot = (uint32_t)j->len;
+	emit_mov_rr(j, true, AUX, i);                             /* mov r11, i */
+	emit_mem(j, EF_W, 0x2b, AUX, RUNR, RUN_OFF(loop_i0));     /* sub r11, [r12+loop_i0] */
+	if (c->shift) {
+		emit_op(j, EF_W, 0xc1, 5, AUX, 0);                /* shr r11, shift */
+		EMIT1(c->shift);
+	}
+	emit_alu_ri(j, true, 5, AUX, 1);                          /* sub r11, 1 */
+	emit_rr(j, true, 0x29, AUX3, AUX);                        /* sub r9, r11 (the back edges taken) */
+	if (c->n_k)
+		emit_mov_ri(j, true, AUX2, c->n_imm);             /* mov r10, imm */
+	emit_rr(j, true, 0x39, i, n);                             /* cmp i, n */
+	size_t done = emit_jcc8_fwd(j, c->ne ? CC_E : CC_AE);     /* je/jae done (the loop ends) */
+	emit_alu_ri(j, true, 5, AUX3, 1);                         /* sub r9, 1 (this back edge) */
+	emit_jcc(j, CC_AE, j->clamp_setup);                       /* jae setup */
+	emit_exit_jcc(j, -1, c->b, EX_POLL);                      /* jmp poll_stub (then setup) */
+	if (j->nstubs)
+		j->stubs[j->nstubs - 1].back = j->clamp_setup;
+	patch8(j, done);
+	return hot;
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -931,6 +1004,9 @@ static bool jit_pass(struct jit *j)
 		}
 		if (j->is_entry[i] || !j->is_target || j->is_target[i])
 			j->zx = 0; /* reached from elsewhere: nothing known */
+		const struct clamp *cl = j->clamp_id && j->clamp_id[i] ? &j->clamps[j->clamp_id[i] - 1] : NULL;
+		if (cl && cl->t == i)
+			emit_clamp_setup(j, cl);
 		if (j->loop_end[i] && !j->is_entry[i])
 			pad_loop_head(j, i);
 		uint32_t prev = j->addrs[i]; /* (previous pass) */
@@ -940,9 +1016,17 @@ static bool jit_pass(struct jit *j)
 			same = same && !moved;
 			continue; /* second slot of an lddw: no code */
 		}
-		size_t start = j->len, folded = emit_group(j, i);
+		size_t start = j->len, folded;
+		uint32_t gend;
+		if (cl && cl->bstart == i) {
+			gend = emit_clamp_back(j, cl);
+			folded = cl->b - cl->bstart + 1;
+		} else {
+			folded = emit_group(j, i);
+			gend = (uint32_t)j->len;
+		}
 		for (size_t k = 0; k < folded; k++)
-			j->gend[i + k] = (uint32_t)j->len; /* (for the next pass's loop placement) */
+			j->gend[i + k] = gend; /* (for the next pass's loop placement) */
 		if (moved)
 			same = false;
 		uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
@@ -1047,6 +1131,8 @@ static void jit_cleanup(struct jit *j)
 	free(j->loop_end);
 	free(j->gend);
 	free(j->pad);
+	free(j->clamps);
+	free(j->clamp_id);
 }
 
 int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
@@ -1185,6 +1271,10 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->stub_start = (uint32_t)(1024 + count * 64 + nentries * ENTRY_BYTES);
 	j->mem_index = -1;
 	bpfx_x86_liveness(j);
+	if ((err = bpfx_x86_plan_clamps(j))) {
+		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
+	}
 	bool settled = false;
 	int pass;
 	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {

@@ -74,6 +74,19 @@ struct stub {
 	uint32_t back; /* EX_POLL: where to continue */
 };
 
+/*
+ * A loop whose taken back edges can be counted from its counter (see
+ * bpfx_x86_plan_clamps): slots t..b, straight-line body t..bstart-1 that
+ * adds c = 1 << shift to BPF register i once, continuing while i < n
+ * (ne: while i != n), n a BPF register or (n_k) the immediate n_imm.
+ */
+struct clamp {
+	uint32_t t, bstart, b;
+	uint8_t i, n, shift;
+	bool ne, n_k;
+	int32_t n_imm;
+};
+
 struct jit {
 	const struct bpfx_diag *d;
 	const struct bpfx_insn *insns;
@@ -100,6 +113,10 @@ struct jit {
 	uint32_t *gend;      /* per slot: end of the code of its group (last pass) */
 	uint8_t *pad;        /* per loop head: bytes of padding placed before it (last pass) */
 	bool pad_frozen;     /* late passes: keep the paddings of the previous pass */
+	/* budget-clamped loops (BPFX_JIT_POLL; bpfx_x86_plan_clamps) */
+	struct clamp *clamps;
+	uint32_t *clamp_id;  /* per slot: 1 + index in clamps at its head and at its back edge */
+	uint32_t clamp_setup; /* this pass: offset of the open clamped loop's setup */
 	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
 	int mem_scale;
 	uint32_t common[EX__COUNT];
@@ -479,6 +496,10 @@ void bpfx_x86_liveness(struct jit *j);
  * consumed (0: no pattern applies). */
 size_t bpfx_x86_pair(struct jit *j, size_t i);
 size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
+/* Finds the loops whose budget polling can be clamped (fills j->clamps and
+ * j->clamp_id; leaves them NULL when there are none). Returns 0 or
+ * BPFX_E_NOMEM. */
+int bpfx_x86_plan_clamps(struct jit *j);
 /* Updates j->zx after instruction i (cond: inside a pattern that starts with
  * a conditional jump). */
 void bpfx_x86_zext_update(struct jit *j, size_t i, bool cond);

@@ -497,3 +497,139 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i)
 #undef OP
 #undef X
 }
+
+/* ---- budget-clamped loops ------------------------------------------------- */
+
+/*
+ * With BPFX_JIT_POLL, every taken back edge costs `sub r9, 1` and a branch.
+ * For a simple counted loop the JIT instead bounds the counter: the loop
+ * continues while i < bound, bound = min(n, i0 + (r9 + 1) * c) computed at
+ * entry (i0: i at the head, r9: the events left in the budget chunk), so a
+ * run of the loop that would take more back edges than the chunk holds
+ * leaves it exactly at the first event the chunk cannot pay for. The exit
+ * path charges the (i - i0) / c - 1 back edges taken, then does the normal
+ * poll for the current one if the loop's own condition still holds. The
+ * loop (slots t..b) qualifies when:
+ *   - only its back edge jumps to t, t is reached by falling through from
+ *     t - 1, and nothing jumps into the body;
+ *   - the body t..bstart-1 is straight-line ALU, memory and lddw (no jumps,
+ *     calls, exits, LD_ABS/LD_IND), so each iteration runs all of it;
+ *   - the body writes i only once, `i += c` (64-bit, c a power of two), and
+ *     never writes n;
+ *   - the back edge is `if i < n goto t` / `if i >= n goto +1; goto t`
+ *     (unsigned, 64-bit; n register or immediate) or `if i != K goto t` /
+ *     `if i == K goto +1; goto t` (the entry code checks that i reaches K
+ *     exactly, else bounds the loop to one iteration: the slow path).
+ */
+static bool clamp_body_ok(const struct jit *j, size_t k)
+{
+	if (j->ops[k] < 0)
+		return true;
+	switch (j->ops[k]) {
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		return false;
+	default:
+		break;
+	}
+	uint8_t cls = BPFX_CLASS(j->insns[k].code);
+	return cls != BPFX_CLS_JMP && cls != BPFX_CLS_JMP32;
+}
+
+int bpfx_x86_plan_clamps(struct jit *j)
+{
+	size_t n = j->count;
+	if (!j->poll || j->blind || !j->is_target)
+		return 0;
+	uint32_t *into = calloc(n + 1, sizeof(uint32_t)); /* jumps into each slot */
+	if (!into)
+		return BPFX_E_NOMEM;
+	for (size_t k = 0; k < n; k++) {
+		if (j->ops[k] < 0)
+			continue;
+		const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[k]];
+		int64_t t = o->off == BPFX_USE_JMP ? (int64_t)k + 1 + j->insns[k].off
+			    : (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL) ? (int64_t)k + 1 + j->insns[k].imm
+										  : -1;
+		if (t >= 0 && t <= (int64_t)n)
+			into[t]++;
+	}
+	size_t nc = 0, cap = 0;
+	for (size_t t = 1; t < n; t++) {
+		if (!j->loop_end[t] || into[t] != 1 || j->is_entry[t] || j->ops[t - 1] < 0)
+			continue;
+		enum bpfx_op prev = (enum bpfx_op)j->ops[t - 1];
+		if (BPFX_CLASS(j->insns[t - 1].code) == BPFX_CLS_JMP || BPFX_CLASS(j->insns[t - 1].code) == BPFX_CLS_JMP32 ||
+		    prev == BPFX_OP_EXIT)
+			continue; /* (entered only by falling through a non-jump) */
+		size_t b = j->loop_end[t] - 1, bstart = b;
+		const struct bpfx_insn *x = &j->insns[b];
+		struct clamp c = {0};
+		enum bpfx_op ob = (enum bpfx_op)j->ops[b];
+		if (ob == BPFX_OP_JLT_X || ob == BPFX_OP_JLT_K || ob == BPFX_OP_JNE_K) {
+			c.ne = ob == BPFX_OP_JNE_K;
+			c.n_k = ob != BPFX_OP_JLT_X;
+		} else if (ob == BPFX_OP_JA && b > t + 1 && j->ops[b - 1] >= 0 && j->insns[b - 1].off == 1) {
+			enum bpfx_op oc = (enum bpfx_op)j->ops[b - 1];
+			if (oc != BPFX_OP_JGE_X && oc != BPFX_OP_JGE_K && oc != BPFX_OP_JEQ_K)
+				continue;
+			bstart = b - 1;
+			x = &j->insns[bstart];
+			c.ne = oc == BPFX_OP_JEQ_K;
+			c.n_k = oc != BPFX_OP_JGE_X;
+		} else {
+			continue;
+		}
+		c.t = (uint32_t)t, c.bstart = (uint32_t)bstart, c.b = (uint32_t)b;
+		c.i = x->dst, c.n = x->src, c.n_imm = x->imm;
+		if (!c.n_k && c.n == c.i)
+			continue;
+		bool ok = bstart > t, inc = false;
+		for (size_t k = t; k < bstart && ok; k++) {
+			if (!clamp_body_ok(j, k) || (k > t && j->is_target[k])) {
+				ok = false;
+				break;
+			}
+			if (j->ops[k] < 0)
+				continue;
+			uint16_t use, def;
+			use_def(j, k, &use, &def);
+			(void)use;
+			if (!c.n_k && ((def >> c.n) & 1))
+				ok = false;
+			if (!((def >> c.i) & 1))
+				continue;
+			int32_t imm = j->insns[k].imm;
+			if (inc || j->ops[k] != BPFX_OP_ADD64_K || imm <= 0 || (imm & (imm - 1)))
+				ok = false;
+			inc = true;
+			c.shift = (uint8_t)__builtin_ctz((unsigned)imm);
+		}
+		if (!ok || !inc || j->is_target[bstart] || (bstart != b && j->is_target[b]))
+			continue;
+		if (nc == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct clamp *q = realloc(j->clamps, ncap * sizeof(*q));
+			if (!q) {
+				free(into);
+				return BPFX_E_NOMEM;
+			}
+			j->clamps = q;
+			cap = ncap;
+		}
+		j->clamps[nc++] = c;
+	}
+	free(into);
+	if (!nc)
+		return 0;
+	j->clamp_id = calloc(n, sizeof(uint32_t));
+	if (!j->clamp_id)
+		return BPFX_E_NOMEM;
+	for (size_t q = 0; q < nc; q++) {
+		j->clamp_id[j->clamps[q].t] = (uint32_t)q + 1;
+		j->clamp_id[j->clamps[q].bstart] = (uint32_t)q + 1;
+		/* patterns stop before the back edge, which is emitted as a whole */
+		j->is_target[j->clamps[q].bstart] = 1;
+	}
+	return 0;
+}
