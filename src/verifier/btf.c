@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * btf.c - the platform's BTF (bpfx_platform_set_btf): a small reader of the
- * BTF format (header, type records, strings) written for the verifier, and
- * the checks on BTF-typed pointers (VT_BTF: a pointer to a host struct).
+ * btf.c - the platform's BTF (bpfx_platform_set_btf), read with libbpf's
+ * struct btf, and the checks on BTF-typed pointers (VT_BTF: a pointer to a
+ * host struct).
  *
  * The model is deliberately small:
  *   - a BTF pointer points to a struct or union the platform describes, at a
@@ -17,156 +17,130 @@
  *   - the host promises that its structs match the BTF and that every pointer
  *     member is NULL or points to such a struct (user space has no fault
  *     handler to recover from a wrong pointer).
+ *
+ * libbpf (btf__new) checks the header, the string section and the size of
+ * every type record; on top of it, bpfx_vbtf_parse checks the version and
+ * that the references the walk follows name existing types. libbpf prints
+ * its own warnings for some malformed blobs through its print callback
+ * (stderr by default; a host silences it with libbpf_set_print): that is
+ * process-wide state, which the library leaves alone, as the loader does.
+ * Builds without libbpf (BPFX_LOADER=OFF) have no platform BTF:
+ * bpfx_platform_set_btf is BPFX_E_UNSUPPORTED there.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "verifier_internal.h"
 
-#define BTF_MAGIC 0xeB9F
-enum {
-	K_INT = 1, K_PTR = 2, K_ARRAY = 3, K_STRUCT = 4, K_UNION = 5, K_ENUM = 6, K_FWD = 7, K_TYPEDEF = 8,
-	K_VOLATILE = 9, K_CONST = 10, K_RESTRICT = 11, K_FUNC = 12, K_FUNC_PROTO = 13, K_VAR = 14,
-	K_DATASEC = 15, K_FLOAT = 16, K_DECL_TAG = 17, K_TYPE_TAG = 18, K_ENUM64 = 19,
-};
 #define MAX_DEPTH 32
 
+#ifdef BPFX_VERIFIER_LIBBPF
+#include <bpf/btf.h>
+
 struct vbtf {
-	unsigned char *data; /* the copy: header, types, strings */
-	size_t size;
-	const unsigned char *types, *strs;
-	uint32_t types_len, strs_len;
+	struct btf *btf;     /* libbpf's copy */
 	uint32_t ntypes;     /* ids 1 .. ntypes */
-	uint32_t *off;       /* per id: offset of its record in types (off[0] unused) */
 	uint32_t *writable;  /* struct ids programs may write */
 	size_t nwritable;
 };
 
-static uint32_t rd32(const unsigned char *p)
+/* Type `id`, or NULL for void and ids past the last. */
+static const struct btf_type *type_of(const struct vbtf *b, uint32_t id)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint32_t t_kind(const struct vbtf *b, uint32_t id)
-{
-	return (rd32(b->types + b->off[id] + 4) >> 24) & 0x1f;
-}
-static uint32_t t_vlen(const struct vbtf *b, uint32_t id)
-{
-	return rd32(b->types + b->off[id] + 4) & 0xffff;
-}
-static uint32_t t_sizetype(const struct vbtf *b, uint32_t id)
-{
-	return rd32(b->types + b->off[id] + 8);
-}
-static const unsigned char *t_extra(const struct vbtf *b, uint32_t id)
-{
-	return b->types + b->off[id] + 12;
+	return id && id <= b->ntypes ? btf__type_by_id(b->btf, id) : NULL;
 }
 
 void bpfx_vbtf_free(struct vbtf *b)
 {
 	if (!b)
 		return;
-	free(b->data);
-	free(b->off);
+	btf__free(b->btf);
 	free(b->writable);
 	free(b);
+}
+
+/* The first type reference of type `id` that the walk may follow and that
+ * names no type (past the last), or 0. */
+static uint32_t bad_ref(const struct vbtf *b, uint32_t id)
+{
+	const struct btf_type *t = type_of(b, id);
+	uint32_t ref = 0;
+	if (btf_is_ptr(t) || btf_is_typedef(t) || btf_is_mod(t))
+		ref = t->type;
+	else if (btf_is_array(t))
+		ref = btf_array(t)->type;
+	else if (btf_is_composite(t))
+		for (uint16_t i = 0; i < btf_vlen(t) && ref <= b->ntypes; i++)
+			ref = btf_members(t)[i].type;
+	return ref > b->ntypes ? ref : 0;
+}
+
+/* libbpf says only "invalid": name the part at fault by parsing the header
+ * and strings alone (the same blob with an empty type section). */
+static int rejected(const unsigned char *data, size_t size, int err, struct bpfx_diag *d)
+{
+	if (err == ENOMEM)
+		return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
+	struct btf_header h;
+	memcpy(&h, data, sizeof(h));
+	const char *part = "the header or the string section (sections outside the blob, a type section not "
+			   "4-byte aligned or after the strings, strings not starting and ending with a NUL)";
+	if (h.magic != BTF_MAGIC && h.magic != __builtin_bswap16(BTF_MAGIC)) {
+		part = "the magic number (0xeb9f is BTF)";
+	} else {
+		unsigned char *probe = malloc(size);
+		if (!probe)
+			return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
+		memcpy(probe, data, size);
+		memset(probe + offsetof(struct btf_header, type_len), 0, sizeof(h.type_len));
+		struct btf *ok = btf__new(probe, (uint32_t)size);
+		if (ok)
+			part = "the type section (a record of unknown kind, a record cut short, or types "
+			       "running into the strings)";
+		btf__free(ok);
+		free(probe);
+	}
+	return bpfx_fail(d, BPFX_E_INVAL,
+			 "BTF rejected by libbpf: %s; the fault is in %s (header: magic 0x%04x, %u bytes; types at "
+			 "%u + %u, strings at %u + %u; %zu bytes in all)",
+			 strerror(err), part, h.magic, h.hdr_len, h.type_off, h.type_len, h.str_off, h.str_len, size);
 }
 
 int bpfx_vbtf_parse(const void *data, size_t size, struct bpfx_diag *d, struct vbtf **out)
 {
 	*out = NULL;
-	if (!data || size < 24)
+	if (!data || size < sizeof(struct btf_header))
 		return bpfx_fail(d, BPFX_E_INVAL, "BTF: %zu bytes, too short for a header", size);
-	const unsigned char *p = data;
-	uint16_t magic;
-	memcpy(&magic, p, 2);
-	uint32_t hdr_len = rd32(p + 4), type_off = rd32(p + 8), type_len = rd32(p + 12), str_off = rd32(p + 16),
-		 str_len = rd32(p + 20);
-	if (magic != BTF_MAGIC || p[2] != 1)
-		return bpfx_fail(d, BPFX_E_INVAL, "BTF: bad magic 0x%x or version %u (a little-endian BTF v1 is needed)",
-				 magic, p[2]);
-	if (hdr_len < 24 || hdr_len > size || (uint64_t)hdr_len + type_off + type_len > size ||
-	    (uint64_t)hdr_len + str_off + str_len > size || type_len % 4)
-		return bpfx_fail(d, BPFX_E_INVAL,
-				 "BTF: header (length %u) places types [%u, +%u) or strings [%u, +%u) outside the %zu bytes",
-				 hdr_len, type_off, type_len, str_off, str_len, size);
-	if (!str_len || p[hdr_len + str_off + str_len - 1] != 0)
-		return bpfx_fail(d, BPFX_E_INVAL, "BTF: the string section is empty or not NUL-terminated");
+	if (size > UINT32_MAX)
+		return bpfx_fail(d, BPFX_E_INVAL, "BTF: %zu bytes, more than a BTF blob can hold", size);
+	struct btf_header h;
+	memcpy(&h, data, sizeof(h));
+	if (h.version != BTF_VERSION) /* libbpf does not look at it */
+		return bpfx_fail(d, BPFX_E_INVAL, "BTF: version %u (only version %u is known)", h.version,
+				 BTF_VERSION);
 	struct vbtf *b = calloc(1, sizeof(*b));
-	if (!b || !(b->data = malloc(size))) {
+	if (!b)
+		return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
+	b->btf = btf__new(data, (uint32_t)size);
+	if (!b->btf) {
+		int err = errno;
 		free(b);
-		return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
+		return rejected(data, size, err, d);
 	}
-	memcpy(b->data, data, size);
-	b->size = size;
-	b->types = b->data + hdr_len + type_off;
-	b->types_len = type_len;
-	b->strs = b->data + hdr_len + str_off;
-	b->strs_len = str_len;
-	/* first pass: count and check record sizes */
-	size_t cap = 64;
-	b->off = malloc(cap * sizeof(*b->off));
-	if (!b->off) {
-		bpfx_vbtf_free(b);
-		return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
-	}
-	uint32_t pos = 0;
-	while (pos < type_len) {
-		uint32_t next = b->ntypes + 1;
-		if (type_len - pos < 12) {
-			bpfx_vbtf_free(b);
-			return bpfx_fail(d, BPFX_E_INVAL, "BTF: type %u at byte %u is cut short", next, pos);
-		}
-		uint32_t info = rd32(b->types + pos + 4), kind = (info >> 24) & 0x1f, vlen = info & 0xffff;
-		uint64_t extra;
-		switch (kind) {
-		case K_INT: case K_VAR: case K_DECL_TAG: extra = 4; break;
-		case K_ARRAY: extra = 12; break;
-		case K_STRUCT: case K_UNION: case K_DATASEC: case K_ENUM64: extra = 12ull * vlen; break;
-		case K_ENUM: case K_FUNC_PROTO: extra = 8ull * vlen; break;
-		case K_PTR: case K_FWD: case K_TYPEDEF: case K_VOLATILE: case K_CONST: case K_RESTRICT: case K_FUNC:
-		case K_FLOAT: case K_TYPE_TAG: extra = 0; break;
-		default:
-			bpfx_vbtf_free(b);
-			return bpfx_fail(d, BPFX_E_INVAL, "BTF: type %u has unknown kind %u", next, kind);
-		}
-		if (12 + extra > type_len - pos) {
-			bpfx_vbtf_free(b);
-			return bpfx_fail(d, BPFX_E_INVAL, "BTF: type %u (kind %u) runs past the type section", next, kind);
-		}
-		if (b->ntypes + 2 > cap) {
-			cap *= 2;
-			uint32_t *n = realloc(b->off, cap * sizeof(*n));
-			if (!n) {
-				bpfx_vbtf_free(b);
-				return bpfx_fail(d, BPFX_E_NOMEM, "BTF: out of memory");
-			}
-			b->off = n;
-		}
-		b->off[++b->ntypes] = pos;
-		pos += 12 + (uint32_t)extra;
-	}
-	/* second pass: type references stay inside the table */
+	/* Pointers are 8 bytes (BPF's and the host's); setting it now also
+	 * keeps libbpf from caching its guess inside the shared struct btf
+	 * while programs are verified. */
+	btf__set_pointer_size(b->btf, 8);
+	b->ntypes = btf__type_cnt(b->btf) - 1;
 	for (uint32_t id = 1; id <= b->ntypes; id++) {
-		uint32_t k = t_kind(b, id), ref = t_sizetype(b, id), bad = 0;
-		if ((k == K_PTR || k == K_TYPEDEF || k == K_VOLATILE || k == K_CONST || k == K_RESTRICT ||
-		     k == K_TYPE_TAG) && ref > b->ntypes)
-			bad = ref;
-		if (k == K_ARRAY && (rd32(t_extra(b, id)) > b->ntypes))
-			bad = rd32(t_extra(b, id));
-		if (k == K_STRUCT || k == K_UNION)
-			for (uint32_t i = 0; i < t_vlen(b, id) && !bad; i++)
-				if (rd32(t_extra(b, id) + 12 * i + 4) > b->ntypes)
-					bad = rd32(t_extra(b, id) + 12 * i + 4);
+		uint32_t bad = bad_ref(b, id);
 		if (bad) {
 			uint32_t last = b->ntypes;
 			bpfx_vbtf_free(b);
-			return bpfx_fail(d, BPFX_E_INVAL, "BTF: type %u refers to type %u, past the last (%u)", id, bad, last);
+			return bpfx_fail(d, BPFX_E_INVAL, "BTF: type %u refers to type %u, past the last (%u)", id, bad,
+					 last);
 		}
 	}
 	*out = b;
@@ -176,31 +150,22 @@ int bpfx_vbtf_parse(const void *data, size_t size, struct bpfx_diag *d, struct v
 /* Skips typedefs and qualifiers; 0 for void or a cycle. */
 static uint32_t resolve(const struct vbtf *b, uint32_t id)
 {
-	for (int i = 0; i < MAX_DEPTH && id && id <= b->ntypes; i++) {
-		uint32_t k = t_kind(b, id);
-		if (k != K_TYPEDEF && k != K_VOLATILE && k != K_CONST && k != K_RESTRICT && k != K_TYPE_TAG)
+	for (int i = 0; i < MAX_DEPTH; i++) {
+		const struct btf_type *t = type_of(b, id);
+		if (!t)
+			return 0;
+		if (!btf_is_typedef(t) && !btf_is_mod(t))
 			return id;
-		id = t_sizetype(b, id);
+		id = t->type;
 	}
 	return 0;
 }
 
-/* Size in bytes of a resolved type; 0 if it has none (void, functions, or
- * too deep). */
-static uint64_t type_size(const struct vbtf *b, uint32_t id, int depth)
+/* Size in bytes of a type; negative if it has none (void, functions, a
+ * cycle, too deep or too large). */
+static int64_t type_size(const struct vbtf *b, uint32_t id)
 {
-	id = resolve(b, id);
-	if (!id || depth > MAX_DEPTH)
-		return 0;
-	switch (t_kind(b, id)) {
-	case K_INT: case K_STRUCT: case K_UNION: case K_ENUM: case K_ENUM64: case K_FLOAT: return t_sizetype(b, id);
-	case K_PTR: return 8;
-	case K_ARRAY: {
-		uint64_t n = rd32(t_extra(b, id) + 8), es = type_size(b, rd32(t_extra(b, id)), depth + 1);
-		return n && es && es <= (1ull << 32) / n ? n * es : 0;
-	}
-	default: return 0;
-	}
+	return id && id <= b->ntypes ? btf__resolve_size(b->btf, id) : -1;
 }
 
 /* The struct or union a BTF id names (after typedefs and qualifiers), or 0. */
@@ -209,27 +174,30 @@ uint32_t bpfx_vbtf_struct(const struct vbtf *b, uint32_t id)
 	if (!b || !id || id > b->ntypes)
 		return 0;
 	id = resolve(b, id);
-	return id && (t_kind(b, id) == K_STRUCT || t_kind(b, id) == K_UNION) ? id : 0;
+	return id && btf_is_composite(type_of(b, id)) ? id : 0;
 }
 
 uint32_t bpfx_vbtf_size(const struct vbtf *b, uint32_t sid)
 {
-	return (uint32_t)type_size(b, sid, 0);
+	int64_t s = b ? type_size(b, sid) : -1;
+	return s > 0 ? (uint32_t)s : 0;
 }
 
 const char *bpfx_vbtf_name(const struct vbtf *b, uint32_t id)
 {
-	if (!b || !id || id > b->ntypes)
+	const struct btf_type *t = b ? type_of(b, id) : NULL;
+	if (!t)
 		return "?";
-	uint32_t n = rd32(b->types + b->off[id]);
-	return n < b->strs_len && b->strs[n] ? (const char *)b->strs + n : "(anon)";
+	const char *n = btf__name_by_offset(b->btf, t->name_off);
+	return n && *n ? n : "(anon)";
 }
 
 /* Is [off, off + size) of type id exactly an 8-byte pointer member reached
  * through structs and arrays only (no union)? Returns the struct it points
  * to, or 0. *ptr_overlap is set when the range overlaps any pointer member
- * (even in part, or inside a union), or when the walk is too deep or uses up
- * *budget (a crafted BTF could make it exponential). */
+ * (even in part, or inside a union), a member of no known size, or when the
+ * walk is too deep or uses up *budget (a crafted BTF could make it
+ * exponential). */
 static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64_t size, bool in_union,
 			 bool *ptr_overlap, int depth, uint32_t *budget)
 {
@@ -241,56 +209,130 @@ static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64
 		return 0;
 	}
 	(*budget)--;
-	uint32_t k = t_kind(b, id);
-	if (k == K_PTR) {
+	const struct btf_type *t = type_of(b, id);
+	if (btf_is_ptr(t)) {
 		*ptr_overlap = true;
 		if (off == 0 && size == 8 && !in_union)
-			return bpfx_vbtf_struct(b, t_sizetype(b, id));
+			return bpfx_vbtf_struct(b, t->type);
 		return 0;
 	}
-	if (k == K_ARRAY) {
-		uint32_t et = rd32(t_extra(b, id));
-		uint64_t es = type_size(b, et, depth + 1), n = rd32(t_extra(b, id) + 8);
-		if (!es)
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+		int64_t es = type_size(b, a->type);
+		uint64_t n = a->nelems;
+		if (es < 0) /* elements of no known size: they may hold pointers */
+			*ptr_overlap = true;
+		if (es <= 0)
 			return 0;
 		uint32_t found = 0;
-		for (uint64_t i = off / es; i < n && i * es < off + size; i++) {
-			uint64_t lo = i * es;
+		for (uint64_t i = off / (uint64_t)es; i < n && i * (uint64_t)es < off + size; i++) {
+			uint64_t lo = i * (uint64_t)es;
 			uint64_t s_off = off > lo ? off - lo : 0;
-			uint64_t s_end = off + size < lo + es ? off + size - lo : es;
-			uint32_t f = find_ptr(b, et, s_off, s_end - s_off, in_union, ptr_overlap, depth + 1, budget);
+			uint64_t s_end = off + size < lo + (uint64_t)es ? off + size - lo : (uint64_t)es;
+			uint32_t f = find_ptr(b, a->type, s_off, s_end - s_off, in_union, ptr_overlap, depth + 1, budget);
 			if (f && s_off == off - lo && s_end - s_off == size)
 				found = f;
 		}
 		return found;
 	}
-	if (k != K_STRUCT && k != K_UNION)
+	if (!btf_is_composite(t))
 		return 0;
-	bool kflag = rd32(b->types + b->off[id] + 4) >> 31;
+	const struct btf_member *m = btf_members(t);
 	uint32_t found = 0;
-	for (uint32_t i = 0; i < t_vlen(b, id); i++) {
-		const unsigned char *m = t_extra(b, id) + 12 * i;
-		uint32_t mt = rd32(m + 4), bo = rd32(m + 8);
-		if (kflag && (bo >> 24)) /* a bitfield: never a pointer */
+	for (uint16_t i = 0; i < btf_vlen(t); i++) {
+		if (btf_member_bitfield_size(t, i)) /* a bitfield: never a pointer */
 			continue;
-		uint64_t mo = (kflag ? (bo & 0xffffff) : bo);
+		uint64_t mo = btf_member_bit_offset(t, i);
 		if (mo % 8) { /* not on a byte boundary: treat as if it held a pointer */
 			*ptr_overlap = true;
 			continue;
 		}
 		mo /= 8;
-		uint64_t ms = type_size(b, mt, depth + 1);
+		int64_t msz = type_size(b, m[i].type);
+		if (msz < 0 && mo < off + size) /* no known size: it may reach the range and hold a pointer */
+			*ptr_overlap = true;
+		uint64_t ms = msz > 0 ? (uint64_t)msz : 0;
 		if (!ms || mo + ms <= off || mo >= off + size)
 			continue;
 		uint64_t s_off = off > mo ? off - mo : 0;
 		uint64_t s_end = off + size < mo + ms ? off + size - mo : ms;
-		uint32_t f = find_ptr(b, mt, s_off, s_end - s_off, in_union || k == K_UNION, ptr_overlap, depth + 1,
-				      budget);
+		uint32_t f = find_ptr(b, m[i].type, s_off, s_end - s_off, in_union || btf_is_union(t), ptr_overlap,
+				      depth + 1, budget);
 		if (f && off >= mo && off + size <= mo + ms)
 			found = f;
 	}
 	return found;
 }
+
+/* The id of the struct, union or typedef of one called `name`, or 0. */
+static uint32_t find_named(const struct vbtf *b, const char *name)
+{
+	for (uint32_t i = 1; i <= b->ntypes; i++) {
+		const struct btf_type *t = type_of(b, i);
+		if (!btf_is_composite(t) && !btf_is_typedef(t))
+			continue;
+		const char *n = btf__name_by_offset(b->btf, t->name_off);
+		if (n && *n && !strcmp(n, name) && bpfx_vbtf_struct(b, i))
+			return i;
+	}
+	return 0;
+}
+
+#else /* no libbpf: no platform BTF */
+
+struct vbtf {
+	uint32_t *writable;
+	size_t nwritable;
+};
+
+void bpfx_vbtf_free(struct vbtf *b)
+{
+	if (b)
+		free(b->writable);
+	free(b);
+}
+
+int bpfx_vbtf_parse(const void *data, size_t size, struct bpfx_diag *d, struct vbtf **out)
+{
+	(void)data;
+	*out = NULL;
+	return bpfx_fail(d, BPFX_E_UNSUPPORTED, "BTF (%zu bytes): this build of bpfx has no libbpf to read it",
+			 size);
+}
+
+uint32_t bpfx_vbtf_struct(const struct vbtf *b, uint32_t id)
+{
+	(void)b, (void)id;
+	return 0;
+}
+
+uint32_t bpfx_vbtf_size(const struct vbtf *b, uint32_t sid)
+{
+	(void)b, (void)sid;
+	return 0;
+}
+
+const char *bpfx_vbtf_name(const struct vbtf *b, uint32_t id)
+{
+	(void)b, (void)id;
+	return "?";
+}
+
+static uint32_t find_ptr(const struct vbtf *b, uint32_t id, uint64_t off, uint64_t size, bool in_union,
+			 bool *ptr_overlap, int depth, uint32_t *budget)
+{
+	(void)b, (void)id, (void)off, (void)size, (void)in_union, (void)depth, (void)budget;
+	*ptr_overlap = true;
+	return 0;
+}
+
+static uint32_t find_named(const struct vbtf *b, const char *name)
+{
+	(void)b, (void)name;
+	return 0;
+}
+
+#endif /* BPFX_VERIFIER_LIBBPF */
 
 int bpfx_vbtf_set_writable(struct vbtf *b, uint32_t sid)
 {
@@ -472,14 +514,9 @@ int bpfx_platform_btf_find(const bpfx_platform *p, const char *name, uint32_t *i
 {
 	if (!p || !name || !id)
 		return BPFX_E_INVAL;
-	const struct vbtf *b = p->btf;
-	for (uint32_t i = 1; b && i <= b->ntypes; i++) {
-		uint32_t k = t_kind(b, i), n = rd32(b->types + b->off[i]);
-		if ((k == K_STRUCT || k == K_UNION || k == K_TYPEDEF) && n && n < b->strs_len &&
-		    !strcmp((const char *)b->strs + n, name) && bpfx_vbtf_struct(b, i)) {
-			*id = i;
-			return 0;
-		}
-	}
-	return BPFX_E_NOENT;
+	uint32_t i = p->btf ? find_named(p->btf, name) : 0;
+	if (!i)
+		return BPFX_E_NOENT;
+	*id = i;
+	return 0;
 }

@@ -2,7 +2,9 @@
 /* test_verifier_btf.c - BTF-typed pointers: a platform with a hand-built BTF
  * describing host structs; loads through such pointers (numbers, pointer
  * members, unions, bounds), NULL checks, stores to writable structs, helpers
- * taking and returning them, and malformed BTF blobs. */
+ * taking and returning them, and malformed BTF blobs (libbpf reads them; the
+ * messages name the part at fault). */
+#include <bpf/libbpf.h>
 #include <bpfx/bpfx.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,8 @@ static void member(const char *name, uint32_t t, uint32_t bit_off)
 	w(bit_off);
 }
 
+static unsigned char *blob_of(size_t *size);
+
 /* ids: 1 int, 2 struct node, 3 node *, 4 int *, 5 struct ctx, 6 union u,
  * 7 typedef node_t, 8 const node_t, 9 node_t * */
 static unsigned char *build(size_t *size)
@@ -58,6 +62,12 @@ static unsigned char *build(size_t *size)
 	type(NULL, 10, 0, 7);                            /* 8 */
 	type(NULL, 2, 0, 8);                             /* 9 */
 	type(NULL, 3, 0, 0), w(9), w(1), w(1);           /* 10: node_t *[1] */
+	return blob_of(size);
+}
+
+/* The blob of the types and strings written so far. */
+static unsigned char *blob_of(size_t *size)
+{
 	size_t tl = ntw * 4;
 	*size = 24 + tl + nstr;
 	unsigned char *b = calloc(1, *size);
@@ -331,27 +341,143 @@ static void test_clang_btf(void)
 	test_mutations(clang_btf, sizeof(clang_btf));
 }
 
+/* The last message the platform logged. */
+static char last_msg[512];
+static void keep_msg(void *user, enum bpfx_log_level level, const char *msg)
+{
+	(void)user, (void)level;
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+}
+/* set_btf fails with `code` and a message containing `want`. */
+static void bad_btf(bpfx_platform *p, const void *data, size_t size, int code, const char *want)
+{
+	last_msg[0] = 0;
+	int err = bpfx_platform_set_btf(p, data, size);
+	CHECK(err == code);
+	CHECK(strstr(last_msg, want) != NULL);
+	if (err != code || !strstr(last_msg, want))
+		fprintf(stderr, "  got %d '%s', wanted %d and '%s'\n", err, last_msg, code, want);
+}
+
+/* The blob in the other byte order (every type record is made of u32s). */
+static unsigned char *swapped(const unsigned char *blob, size_t size)
+{
+	unsigned char *s = malloc(size);
+	memcpy(s, blob, size);
+	uint32_t w[6];
+	memcpy(w, blob, 24);
+	uint32_t tl = w[3];
+	uint16_t magic = __builtin_bswap16(0xeB9F);
+	memcpy(s, &magic, 2);
+	for (int i = 1; i < 6; i++)
+		w[i] = __builtin_bswap32(w[i]);
+	memcpy(s + 4, w + 1, 20);
+	for (uint32_t i = 0; i < tl; i += 4) {
+		uint32_t v;
+		memcpy(&v, blob + 24 + i, 4);
+		v = __builtin_bswap32(v);
+		memcpy(s + 24 + i, &v, 4);
+	}
+	return s;
+}
+
+/* A member whose size is unknown (here a declared-only struct, invalid in
+ * C) may hold pointers: stores that may reach it are refused. */
+static void test_unsized_member(void)
+{
+	ntw = 0, nstr = 1;
+	type("int", 1, 0, 4), w(32);     /* 1 */
+	type("opaque", 7, 0, 0);         /* 2: struct opaque; */
+	type("s", 4, 2, 16);             /* 3: struct s { int a; struct opaque b; } (16 bytes) */
+	member("a", 1, 0), member("b", 2, 64);
+	size_t size;
+	unsigned char *blob = blob_of(&size);
+	bpfx_platform *p;
+	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "btf-unsized"};
+	CHECK(bpfx_platform_create(&po, &p) == 0);
+	CHECK(bpfx_platform_set_btf(p, blob, size) == 0);
+	struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_BTF_PTR,
+				   .target = 3};
+	struct bpfx_prog_type t = {.sz = sizeof(t), .name = "bt", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 8,
+				   .fields = &f, .nfields = 1};
+	CHECK(bpfx_platform_add_prog_type(p, &t) == 0);
+	CHECK(bpfx_platform_set_btf_writable(p, 3) == 0);
+	V(CTX "*(u32 *)(r2 + 0) = 1\n r0 = *(u64 *)(r2 + 8)\n exit\n" OUT, "ACCEPT");
+	V(CTX "*(u32 *)(r2 + 4) = 1\n r0 = 0\n exit\n" OUT, "ACCEPT");
+	V(CTX "*(u32 *)(r2 + 8) = 1\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005");
+	V(CTX "*(u16 *)(r2 + 6) = 1\n r0 = 0\n exit\n" OUT, "ACCEPT");
+	V(CTX "*(u32 *)(r2 + 12) = 1\n r0 = 0\n exit\n" OUT, "BPFX-MEM-005");
+	bpfx_platform_destroy(p);
+	free(blob);
+}
+
+/* The same BTF in the other byte order: libbpf swaps it, the model is the same. */
+static void test_swapped(const unsigned char *blob, size_t size)
+{
+	unsigned char *sw = swapped(blob, size);
+	bpfx_platform *p;
+	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "btf-swapped"};
+	CHECK(bpfx_platform_create(&po, &p) == 0);
+	CHECK(bpfx_platform_set_btf(p, sw, size) == 0);
+	uint32_t id = 0;
+	CHECK(bpfx_platform_btf_find(p, "node", &id) == 0 && id == 2);
+	CHECK(bpfx_platform_btf_find(p, "node_t", &id) == 0 && id == 7);
+	CHECK(bpfx_platform_btf_find(p, "ctx", &id) == 0 && id == 5);
+	struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_BTF_PTR,
+				   .target = 5};
+	struct bpfx_prog_type t = {.sz = sizeof(t), .name = "bt", .ctx_kind = BPFX_CTX_STRUCT, .ctx_size = 8,
+				   .fields = &f, .nfields = 1};
+	CHECK(bpfx_platform_add_prog_type(p, &t) == 0);
+	V(CTX "r3 = *(u64 *)(r2 + 24)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT, "ACCEPT");
+	V(CTX "r3 = *(u64 *)(r2 + 0)\n if r3 == 0 goto out\n r0 = *(u64 *)(r3 + 17)\n exit\n" OUT,
+	  "BPFX-MEM-002");
+	V(CTX "r3 = *(u64 *)(r2 + 16)\n if r3 == 0 goto out\n r0 = *(u32 *)(r3 + 0)\n exit\n" OUT,
+	  "BPFX-MEM-001");
+	bpfx_platform_destroy(p);
+	free(sw);
+}
+
 int main(void)
 {
+	/* malformed blobs make libbpf print warnings (to stderr by default);
+	 * the library leaves libbpf's process-wide print callback alone */
+	libbpf_set_print(NULL);
 	size_t size;
 	unsigned char *blob = build(&size);
 	bpfx_platform *p;
-	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "btf-test"};
+	struct bpfx_platform_opts po = {.sz = sizeof(po), .name = "btf-test", .log = keep_msg};
 	CHECK(bpfx_platform_create(&po, &p) == 0);
 	/* malformed blobs */
 	unsigned char *bad = malloc(size);
 	memcpy(bad, blob, size);
 	bad[0] ^= 1;
-	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL); /* magic */
-	CHECK(bpfx_platform_set_btf(p, blob, 20) == BPFX_E_INVAL);  /* short header */
-	CHECK(bpfx_platform_set_btf(p, blob, size - 1) == BPFX_E_INVAL); /* strings cut */
+	bad_btf(p, bad, size, BPFX_E_INVAL, "in the magic number");
+	bad_btf(p, blob, 20, BPFX_E_INVAL, "20 bytes, too short for a header");
+	bad_btf(p, NULL, 0, BPFX_E_INVAL, "too short for a header");
+	bad_btf(p, blob, (size_t)UINT32_MAX + 1, BPFX_E_INVAL, "more than a BTF blob can hold");
+	bad_btf(p, blob, size - 1, BPFX_E_INVAL, "in the header or the string section"); /* strings cut */
+	memcpy(bad, blob, size);
+	bad[size - 1] = 'x'; /* the last string loses its NUL */
+	bad_btf(p, bad, size, BPFX_E_INVAL, "in the header or the string section");
+	memcpy(bad, blob, size);
+	bad[2] = 2;
+	bad_btf(p, bad, size, BPFX_E_INVAL, "version 2");
 	memcpy(bad, blob, size);
 	uint32_t big = 99;
 	memcpy(bad + 24 + 16 + 12 + 4, &big, 4); /* struct node's first member: type 99 */
-	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL);
+	bad_btf(p, bad, size, BPFX_E_INVAL, "type 2 refers to type 99, past the last (10)");
+	memcpy(bad, blob, size);
+	memcpy(bad + 24 + 16 + 12 * 5 + 8, &big, 4); /* type 3 (node *): to type 99 */
+	bad_btf(p, bad, size, BPFX_E_INVAL, "type 3 refers to type 99");
 	memcpy(bad, blob, size);
 	bad[24 + 7] = 30; /* type 1: kind 30 */
-	CHECK(bpfx_platform_set_btf(p, bad, size) == BPFX_E_INVAL);
+	bad_btf(p, bad, size, BPFX_E_INVAL, "in the type section");
+	memcpy(bad, blob, size);
+	uint32_t tl;
+	memcpy(&tl, bad + 12, 4);
+	tl -= 4; /* the last record (an array) is cut short */
+	memcpy(bad + 12, &tl, 4);
+	bad_btf(p, bad, size, BPFX_E_INVAL, "in the type section");
 	free(bad);
 	/* BTF pointer fields need the BTF first */
 	struct bpfx_ctx_field f = {.offset = 0, .size = 8, .access = BPFX_FIELD_READ, .kind = BPFX_FIELD_BTF_PTR,
@@ -376,8 +502,10 @@ int main(void)
 	CHECK(bpfx_platform_set_func_btf(p, 0, 1, &fb) == 0);
 	test_programs(p);
 	bpfx_platform_destroy(p);
+	test_swapped(blob, size);
 	test_mutations(blob, size);
 	test_clang_btf();
 	free(blob);
+	test_unsized_member();
 	return check_summary("test_verifier_btf");
 }
