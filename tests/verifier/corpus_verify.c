@@ -68,7 +68,8 @@ static void load_expected(const char *path, struct expected *ex)
 static int expected_find(const struct expected *ex, const char *obj, const char *prog)
 {
 	char key[1024];
-	snprintf(key, sizeof(key), "%s %s", obj, prog);
+	if (snprintf(key, sizeof(key), "%s %s", obj, prog) >= (int)sizeof(key))
+		return -1; /* longer than any expected entry */
 	for (size_t i = 0; i < ex->n; i++)
 		if (!strcmp(ex->keys[i], key))
 			return (int)i;
@@ -237,7 +238,10 @@ int main(int argc, char **argv)
 		int kacc = !strcmp(verdict, "accepted");
 		int krej = !strcmp(verdict, "rejected") || !strcmp(verdict, "rejected-nolog");
 		char full[4096];
-		snprintf(full, sizeof(full), "%s/ebpf-samples/%s", argv[1], obj);
+		if (snprintf(full, sizeof(full), "%s/ebpf-samples/%s", argv[1], obj) >= (int)sizeof(full)) {
+			fprintf(stderr, "corpus: line %d: object path too long: %s\n", lineno, obj);
+			return 1;
+		}
 		char *why = NULL;
 		double ms = 0;
 		int bacc = bpfx_platform_find_prog_type(plat, type) == 0

@@ -217,14 +217,19 @@ int main(int argc, char **argv)
 			if (!strcmp(prog_types[i].name, tname))
 				ktype = prog_types[i].type;
 		char label[512];
-		snprintf(label, sizeof(label), "%s:%s", objname, prog);
+		if (snprintf(label, sizeof(label), "%s:%s", objname, prog) >= (int)sizeof(label))
+			strcpy(label + sizeof(label) - 4, "..."); /* a label for the table only */
 		if (!ktype || bpfx_platform_find_prog_type(plat, tname)) {
 			printf("%-60s skipped: program type %s not handled here\n", label, tname);
 			skipped++;
 			continue;
 		}
 		char full[4096];
-		snprintf(full, sizeof(full), "%s/ebpf-samples/%s", argv[1], objname);
+		if (snprintf(full, sizeof(full), "%s/ebpf-samples/%s", argv[1], objname) >= (int)sizeof(full)) {
+			printf("%-60s skipped: object path too long\n", label);
+			skipped++;
+			continue;
+		}
 		bpfx_object *obj = NULL;
 		size_t idx;
 		if (bpfx_object_open_file(full, NULL, &obj) ||
