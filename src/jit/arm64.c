@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/auxv.h>
@@ -36,6 +34,7 @@
 
 #include "../isa/isa_internal.h"
 #include "arm64.h"
+#include "driver.h"
 #include "jit.h"
 #include "runtime.h"
 
@@ -55,7 +54,6 @@ static const uint8_t reg_map[11] = {7, 0, 1, 2, 3, 4, 19, 20, 21, 22, 25};
 #define MAX_INSN_BYTES 320 /* upper bound of the code of one BPF instruction */
 #define ENTRY_BYTES 96     /* upper bound of a function prologue */
 #define STUB_BYTES 16      /* movz; movk; str w9, [x23, insn]; b common */
-#define MAX_PASSES 20
 #define ATOMIC_FETCH 0x01 /* imm bit of the fetching atomics */
 #define RUN_OFF(f) ((uint32_t)offsetof(struct bpfx_jit_run, f))
 
@@ -738,18 +736,6 @@ static void emit_commons(struct jit *j)
 	}
 }
 
-static bool falls_through(const struct jit *j, size_t i)
-{
-	if (j->ops[i] < 0)
-		return true; /* second slot of an lddw */
-	switch (j->ops[i]) {
-	case BPFX_OP_EXIT: case BPFX_OP_JA: case BPFX_OP_JA32: case BPFX_OP_GOTOX:
-		return false;
-	default:
-		return true;
-	}
-}
-
 /* Function prologue: push x25 (the caller's r10) and x30, set r10, make room
  * for the BPF stack and the caller's r6..r9, and clear the BPF stack the
  * first time this run reaches this depth. */
@@ -783,7 +769,7 @@ static bool jit_pass(struct jit *j)
 	bool same = true;
 	for (size_t i = 0; i < j->count; i++) {
 		if (j->is_entry[i]) {
-			if (i > 0 && falls_through(j, i - 1))
+			if (i > 0 && bpfx_jit_falls_through(j->ops, i - 1))
 				emit_b_to(j, j->addrs[i]); /* b body */
 			if (j->entry[i] != (uint32_t)j->len)
 				same = false;
@@ -821,60 +807,6 @@ static bool jit_pass(struct jit *j)
 
 /* ---- compile / free / enter --------------------------------------------- */
 
-static int check_env(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
-		     const int16_t *ops, const struct bpfx_jit_env *env)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (ops[i] < 0)
-			continue;
-		if (ops[i] >= BPFX_OP__COUNT)
-			return bpfx_fail(d, BPFX_E_INVAL, "jit: insn %zu: op id %d is not in the opcode table",
-					 i, ops[i]);
-		const struct bpfx_insn *x = &insns[i];
-		switch (ops[i]) {
-		case BPFX_OP_CALL_HELPER:
-		case BPFX_OP_CALL_KFUNC:
-			if (!env->call_fns || !env->call_fns[i])
-				return bpfx_fail(d, BPFX_E_NO_HELPER,
-						 "jit: insn %zu: call %s %d has no resolved function", i,
-						 ops[i] == BPFX_OP_CALL_KFUNC ? "kfunc" : "helper", x->imm);
-			break;
-		case BPFX_OP_CALLX:
-			if (!env->callx_lookup)
-				return bpfx_fail(d, BPFX_E_INVAL,
-						 "jit: insn %zu: callx needs a helper lookup function", i);
-			break;
-		case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD: case BPFX_OP_LDDW_VAR_ADDR:
-		case BPFX_OP_LDDW_MAP_IDX: case BPFX_OP_LDDW_MAP_VALUE_IDX:
-			if (!env->lddw_values)
-				return bpfx_fail(d, BPFX_E_INVAL,
-						 "jit: insn %zu: lddw src %u has no resolved value", i,
-						 (unsigned)x->src);
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
-}
-
-/* The blinding key: `given`, or fresh random bits; every 16-bit half
- * nonzero, so that no blinded immediate's halfword is written as itself. */
-static uint64_t blind_key(uint64_t given)
-{
-	uint64_t k = given;
-	if (!k && getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		k = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts) *
-		    UINT64_C(0x9e3779b97f4a7c15);
-	}
-	for (int h = 0; h < 4; h++)
-		if (!((k >> (16 * h)) & 0xffff))
-			k |= (uint64_t)0x5a3c << (16 * h);
-	return k;
-}
-
 static bool cpu_has_lse(void)
 {
 #if defined(__linux__) && defined(AT_HWCAP)
@@ -886,41 +818,40 @@ static bool cpu_has_lse(void)
 
 static void jit_cleanup(struct jit *j)
 {
-	free(j->buf);
-	free(j->is_entry);
 	free(j->stub_insn);
 	free(j->stub_kind);
+}
+
+/* One layout pass, for bpfx_jit_build_settle. */
+static enum bpfx_jit_pass_result a64_pass(void *backend, int pass, bool long_branches)
+{
+	struct jit *j = backend;
+	(void)pass;
+	if (long_branches)
+		j->force_far = true; /* oscillating: long branches everywhere, settles in two passes */
+	bool settled = jit_pass(j);
+	if (j->overflow)
+		return BPFX_JIT_PASS_OVERFLOW;
+	if (j->range_err)
+		return BPFX_JIT_PASS_RANGE;
+	return settled ? BPFX_JIT_PASS_SETTLED : BPFX_JIT_PASS_MOVED;
 }
 
 int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
 		     const int16_t *ops, const struct bpfx_jit_env *env, struct bpfx_jit_prog **out)
 {
-	struct bpfx_jit_env noenv = {0};
+	struct bpfx_jit_build b;
 	struct jit jj = {0}, *j = &jj;
-	struct bpfx_jit_prog *p = NULL;
 	int err;
 
-	if (out)
-		*out = NULL;
-	if (!insns || !ops || !out || count == 0)
-		return bpfx_fail(d, BPFX_E_INVAL, "jit: no program to compile");
-	if (count > (1u << 24))
-		return bpfx_fail(d, BPFX_E_RANGE, "jit: %zu instructions; the limit is %u", count, 1u << 24);
-	if (!env)
-		env = &noenv;
-	uint32_t depth = env->max_call_depth ? env->max_call_depth : BPFX_MAX_CALL_DEPTH;
-	if (depth > BPFX_JIT_MAX_DEPTH)
-		return bpfx_fail(d, BPFX_E_UNSUPPORTED,
-				 "jit: max call depth %u is more than the JIT supports (%d frames of %d "
-				 "bytes on the native stack)",
-				 depth, BPFX_JIT_MAX_DEPTH, FRAME_BYTES);
-	if (!cpu_has_lse())
+	if ((err = bpfx_jit_build_begin(&b, d, insns, count, ops, env, FRAME_BYTES, 0, true, out)))
+		return err;
+	if (!cpu_has_lse()) {
+		bpfx_jit_build_abort(&b);
 		return bpfx_fail(d, BPFX_E_UNSUPPORTED,
 				 "jit: this arm64 CPU lacks the LSE atomics (ARMv8.1) the JIT uses");
-	if ((err = check_env(d, insns, count, ops, env)))
-		return err;
-
-	p = calloc(1, sizeof(*p));
+	}
+	env = b.env;
 	j->d = d;
 	j->insns = insns;
 	j->count = count;
@@ -929,118 +860,36 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->poll = env->flags & BPFX_JIT_POLL;
 	j->force_far = env->flags & BPFX_JIT_FORCE_NEAR; /* (the long branch form on arm64) */
 	j->blind = env->flags & BPFX_JIT_BLIND;
-	if (j->blind)
-		j->key = blind_key(env->blind_key);
-	j->addrs = p ? calloc(count + 1, sizeof(uint32_t)) : NULL;
-	j->entry = p ? calloc(count, sizeof(uint32_t)) : NULL;
-	j->is_entry = calloc(count, 1);
+	j->key = b.key;
+	j->addrs = b.prog->addrs;
+	j->entry = b.prog->entry;
+	j->is_entry = b.is_entry;
 	j->max_stubs = 4 * count + 16;
 	j->stub_insn = calloc(j->max_stubs, sizeof(uint32_t));
 	j->stub_kind = calloc(j->max_stubs, 1);
-	if (p) {
-		p->addrs = j->addrs;
-		p->entry = j->entry;
-	}
-	if (!p || !j->addrs || !j->entry || !j->is_entry || !j->stub_insn || !j->stub_kind) {
+	if (!j->stub_insn || !j->stub_kind) {
 		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
 		goto fail;
 	}
-	p->count = count;
-	p->max_depth = depth;
-	p->frame_bytes = FRAME_BYTES;
-	p->tramp_off = 0;
-	p->restore_frame_low = true;
-
-	/* Function entries: instruction 0, local call targets, code addresses. */
-	bool gotox = false;
-	size_t nentries = 1;
-	j->is_entry[0] = 1;
-	for (size_t i = 0; i < count; i++) {
-		if (ops[i] == BPFX_OP_CALL_LOCAL || ops[i] == BPFX_OP_LDDW_CODE_ADDR) {
-			size_t t = i + 1 + (int64_t)insns[i].imm;
-			nentries += !j->is_entry[t];
-			j->is_entry[t] = 1;
-		}
-		gotox |= ops[i] == BPFX_OP_GOTOX;
-	}
-
-	/* Reserve the final mapping first so that the code knows its address. */
-	j->cap = 1024 + count * (MAX_INSN_BYTES + 4 * STUB_BYTES) + nentries * (ENTRY_BYTES + 4);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	p->map_size = (j->cap + page - 1) / page * page;
-	void *map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot map %zu bytes for code: %s", p->map_size,
-				strerror(errno));
+	if ((err = bpfx_jit_build_reserve(&b, 1024 + count * (MAX_INSN_BYTES + 4 * STUB_BYTES) +
+						      b.nentries * (ENTRY_BYTES + 4))))
 		goto fail;
-	}
-	p->image = map;
-	j->base = (uint64_t)(uintptr_t)map;
-	j->buf = malloc(j->cap);
-	if (gotox) {
-		p->gotox = calloc(count, sizeof(uint64_t));
-		j->gotox_table = (uint64_t)(uintptr_t)p->gotox;
-	}
-	if (!j->buf || (gotox && !p->gotox)) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
-		goto fail;
-	}
+	j->buf = b.buf;
+	j->cap = b.cap;
+	j->base = b.base;
+	j->gotox_table = b.gotox_table;
 
 	/* Pessimistic first layout: every instruction far from every other. */
 	for (size_t i = 0; i <= count; i++)
 		j->addrs[i] = (uint32_t)(1024 + i * 64);
-	j->stub_start = (uint32_t)(1024 + count * 64 + nentries * ENTRY_BYTES);
-	bool settled = false;
-	int pass;
-	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {
-		settled = jit_pass(j);
-		if (j->overflow || j->range_err)
-			break;
-		if (pass == MAX_PASSES - 3 && !settled)
-			j->force_far = true; /* oscillating: long branches everywhere, settles in two passes */
-	}
-	if (j->overflow || j->range_err || !settled) {
-		err = bpfx_fail(d, j->overflow ? BPFX_E_NOMEM : BPFX_E_RANGE,
-				"jit: internal error laying out %zu instructions (%s after %d passes)",
-				count,
-				j->overflow ? "code buffer overflow"
-				: j->range_err ? "an instruction's code or a branch out of range"
-					       : "offsets did not settle",
-				pass);
+	j->stub_start = (uint32_t)(1024 + count * 64 + b.nentries * ENTRY_BYTES);
+	if ((err = bpfx_jit_build_settle(&b, a64_pass, j)) ||
+	    (err = bpfx_jit_build_finish(&b, j->len, out)))
 		goto fail;
-	}
-
-	/* Make the bytes executable: copy, drop unused pages, write-protect,
-	 * and make the instruction cache see them. */
-	p->code_size = j->len;
-	memcpy(p->image, j->buf, j->len);
-	size_t used = (j->len + page - 1) / page * page;
-	if (used < p->map_size) {
-		munmap(p->image + used, p->map_size - used);
-		p->map_size = used;
-	}
-	__builtin___clear_cache((char *)p->image, (char *)p->image + j->len);
-	if (mprotect(p->image, p->map_size, PROT_READ | PROT_EXEC) != 0) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot make the code executable: %s",
-				strerror(errno));
-		goto fail;
-	}
-	if (gotox)
-		for (size_t i = 0; i < count; i++)
-			p->gotox[i] = ops[i] < 0 ? 0 : j->base + j->addrs[i];
-	for (size_t i = 0; i < count; i++)
-		if (!j->is_entry[i])
-			p->entry[i] = 0;
 	jit_cleanup(j);
-	*out = p;
 	return 0;
 fail:
 	jit_cleanup(j);
-	if (p)
-		bpfx_jit_free(p);
-	else {
-		free(j->addrs);
-		free(j->entry);
-	}
+	bpfx_jit_build_abort(&b);
 	return err;
 }

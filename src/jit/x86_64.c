@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "x86_64.h"
@@ -763,18 +761,6 @@ static void emit_commons(struct jit *j)
 }
 
 /* One pass over the program. Returns true if no offset moved. */
-static bool falls_through(const struct jit *j, size_t i)
-{
-	if (j->ops[i] < 0)
-		return true; /* second slot of an lddw */
-	switch (j->ops[i]) {
-	case BPFX_OP_EXIT: case BPFX_OP_JA: case BPFX_OP_JA32: case BPFX_OP_GOTOX:
-		return false;
-	default:
-		return true;
-	}
-}
-
 /*
  * Which of r6..r9 each function must save: the ones it writes. A function
  * is the run of instructions from one entry to the next. If any jump leaves
@@ -788,7 +774,7 @@ static void plan_saves(struct jit *j, bool gotox)
 	uint8_t mask = 0;
 	for (size_t i = 0; i <= n && !all; i++) {
 		if (i == n || (i > start && j->is_entry[i])) {
-			if (i < n && falls_through(j, i - 1))
+			if (i < n && bpfx_jit_falls_through(j->ops, i - 1))
 				all = true;
 			for (size_t k = start; k < i; k++)
 				j->saves[k] = mask;
@@ -811,11 +797,7 @@ static void plan_saves(struct jit *j, bool gotox)
 			mask |= FN_R10;
 		if (o->src == BPFX_USE_RW && x->src >= 6 && x->src <= 9)
 			mask |= 1u << (x->src - 6);
-		int64_t t = -1;
-		if (o->off == BPFX_USE_JMP)
-			t = (int64_t)i + 1 + x->off;
-		else if (o->imm == BPFX_USE_JMP)
-			t = (int64_t)i + 1 + x->imm;
+		int64_t t = bpfx_jit_target(j->insns, j->ops, i, false);
 		if (t >= 0 && (t < (int64_t)start || t >= (int64_t)end))
 			all = true; /* leaves its function */
 	}
@@ -977,7 +959,7 @@ static bool jit_pass(struct jit *j)
 		if (j->is_entry[i]) {
 			/* Function prologue, placed before the body; code that
 			 * falls into the body from above jumps over it. */
-			if (i > 0 && falls_through(j, i - 1))
+			if (i > 0 && bpfx_jit_falls_through(j->ops, i - 1))
 				emit_jmp(j, j->addrs[i]);                       /* jmp body */
 			if (j->entry[i] != (uint32_t)j->len)
 				same = false;
@@ -1065,65 +1047,8 @@ static bool jit_pass(struct jit *j)
 
 /* ---- compile / free / enter ------------------------------------------- */
 
-/* The blinding key: `given`, or fresh random bits. Both halves nonzero, so
- * that no blinded immediate is written as itself. */
-static uint64_t blind_key(uint64_t given)
-{
-	uint64_t k = given;
-	if (!k && getrandom(&k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		k = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&ts) *
-		    UINT64_C(0x9e3779b97f4a7c15);
-	}
-	if (!(uint32_t)k)
-		k |= 0x5a3c96e1u;
-	if (!(k >> 32))
-		k |= UINT64_C(0x2d4b87c3) << 32;
-	return k;
-}
-
-static int check_env(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
-		     const int16_t *ops, const struct bpfx_jit_env *env)
-{
-	for (size_t i = 0; i < count; i++) {
-		if (ops[i] < 0)
-			continue;
-		if (ops[i] >= BPFX_OP__COUNT)
-			return bpfx_fail(d, BPFX_E_INVAL, "jit: insn %zu: op id %d is not in the opcode table",
-					 i, ops[i]);
-		const struct bpfx_insn *x = &insns[i];
-		switch (ops[i]) {
-		case BPFX_OP_CALL_HELPER:
-		case BPFX_OP_CALL_KFUNC:
-			if (!env->call_fns || !env->call_fns[i])
-				return bpfx_fail(d, BPFX_E_NO_HELPER,
-						 "jit: insn %zu: call %s %d has no resolved function", i,
-						 ops[i] == BPFX_OP_CALL_KFUNC ? "kfunc" : "helper", x->imm);
-			break;
-		case BPFX_OP_CALLX:
-			if (!env->callx_lookup)
-				return bpfx_fail(d, BPFX_E_INVAL,
-						 "jit: insn %zu: callx needs a helper lookup function", i);
-			break;
-		case BPFX_OP_LDDW_MAP_FD: case BPFX_OP_LDDW_MAP_VALUE_FD: case BPFX_OP_LDDW_VAR_ADDR:
-		case BPFX_OP_LDDW_MAP_IDX: case BPFX_OP_LDDW_MAP_VALUE_IDX:
-			if (!env->lddw_values)
-				return bpfx_fail(d, BPFX_E_INVAL,
-						 "jit: insn %zu: lddw src %u has no resolved value", i,
-						 (unsigned)x->src);
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
-}
-
 static void jit_cleanup(struct jit *j)
 {
-	free(j->buf);
-	free(j->is_entry);
 	free(j->is_target);
 	free(j->live_out);
 	free(j->saves);
@@ -1135,32 +1060,31 @@ static void jit_cleanup(struct jit *j)
 	free(j->clamp_id);
 }
 
+/* One layout pass, for bpfx_jit_build_settle. */
+static enum bpfx_jit_pass_result x86_pass(void *backend, int pass, bool long_branches)
+{
+	struct jit *j = backend;
+	j->pad_frozen = pass >= PAD_FREEZE;
+	if (long_branches)
+		j->force_near = true; /* oscillating: stop shrinking, settle in two passes */
+	bool settled = jit_pass(j);
+	if (j->overflow)
+		return j->len <= j->cap ? BPFX_JIT_PASS_OVERFLOW : BPFX_JIT_PASS_RANGE;
+	if (j->range_err)
+		return BPFX_JIT_PASS_RANGE;
+	return settled ? BPFX_JIT_PASS_SETTLED : BPFX_JIT_PASS_MOVED;
+}
+
 int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, size_t count,
 		     const int16_t *ops, const struct bpfx_jit_env *env, struct bpfx_jit_prog **out)
 {
-	struct bpfx_jit_env noenv = {0};
+	struct bpfx_jit_build b;
 	struct jit jj = {0}, *j = &jj;
-	struct bpfx_jit_prog *p = NULL;
 	int err;
 
-	if (out)
-		*out = NULL;
-	if (!insns || !ops || !out || count == 0)
-		return bpfx_fail(d, BPFX_E_INVAL, "jit: no program to compile");
-	if (count > (1u << 24))
-		return bpfx_fail(d, BPFX_E_RANGE, "jit: %zu instructions; the limit is %u", count, 1u << 24);
-	if (!env)
-		env = &noenv;
-	uint32_t depth = env->max_call_depth ? env->max_call_depth : BPFX_MAX_CALL_DEPTH;
-	if (depth > BPFX_JIT_MAX_DEPTH)
-		return bpfx_fail(d, BPFX_E_UNSUPPORTED,
-				 "jit: max call depth %u is more than the JIT supports (%d frames of %d "
-				 "bytes on the native stack)",
-				 depth, BPFX_JIT_MAX_DEPTH, FRAME_BYTES);
-	if ((err = check_env(d, insns, count, ops, env)))
+	if ((err = bpfx_jit_build_begin(&b, d, insns, count, ops, env, FRAME_BYTES, 16, false, out)))
 		return err;
-
-	p = calloc(1, sizeof(*p));
+	env = b.env;
 	j->d = d;
 	j->insns = insns;
 	j->count = count;
@@ -1170,38 +1094,14 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->bmi2 = !(env->flags & BPFX_JIT_NO_BMI2) && __builtin_cpu_supports("bmi2");
 	j->force_near = env->flags & BPFX_JIT_FORCE_NEAR;
 	j->blind = env->flags & BPFX_JIT_BLIND;
-	if (j->blind)
-		j->key = blind_key(env->blind_key);
-	j->max_depth = depth;
-	j->addrs = p ? calloc(count + 1, sizeof(uint32_t)) : NULL;
-	j->entry = p ? calloc(count, sizeof(uint32_t)) : NULL;
-	j->is_entry = calloc(count, 1);
-	if (p) {
-		p->addrs = j->addrs;
-		p->entry = j->entry;
-	}
-	if (!p || !j->addrs || !j->entry || !j->is_entry) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
-		goto fail;
-	}
-	p->count = count;
-	p->max_depth = depth;
-	p->frame_bytes = FRAME_BYTES;
-	p->tramp_off = 16;
-	p->restore_frame_low = false;
+	j->key = b.key;
+	j->max_depth = b.depth;
+	j->addrs = b.prog->addrs;
+	j->entry = b.prog->entry;
+	j->is_entry = b.is_entry;
+	bool gotox = b.gotox;
+	size_t nentries = b.nentries;
 
-	/* Function entries: instruction 0, local call targets, code addresses. */
-	bool gotox = false;
-	size_t nentries = 1;
-	j->is_entry[0] = 1;
-	for (size_t i = 0; i < count; i++) {
-		if (ops[i] == BPFX_OP_CALL_LOCAL || ops[i] == BPFX_OP_LDDW_CODE_ADDR) {
-			size_t t = i + 1 + (int64_t)insns[i].imm;
-			nentries += !j->is_entry[t];
-			j->is_entry[t] = 1;
-		}
-		gotox |= ops[i] == BPFX_OP_GOTOX;
-	}
 	j->saves = calloc(count, 1);
 	if (!j->saves) {
 		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
@@ -1217,11 +1117,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		goto fail;
 	}
 	for (size_t i = 0; i < count; i++) {
-		if (ops[i] < 0)
-			continue;
-		const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
-		int64_t t = o->off == BPFX_USE_JMP ? (int64_t)i + 1 + insns[i].off
-			    : o->imm == BPFX_USE_JMP ? (int64_t)i + 1 + insns[i].imm : -1;
+		int64_t t = bpfx_jit_target(insns, ops, i, false);
 		if (t >= 0 && t <= (int64_t)i && ops[i] != BPFX_OP_GOTOX)
 			j->loop_end[t] = (uint32_t)i + 1;
 	}
@@ -1233,37 +1129,19 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 			goto fail;
 		}
 		for (size_t i = 0; i < count; i++) {
-			if (ops[i] < 0)
-				continue;
-			const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
-			if (o->off == BPFX_USE_JMP)
-				j->is_target[i + 1 + (int64_t)insns[i].off] = 1;
-			else if (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL)
-				j->is_target[i + 1 + (int64_t)insns[i].imm] = 1;
+			int64_t t = bpfx_jit_target(insns, ops, i, true);
+			if (t >= 0)
+				j->is_target[t] = 1;
 		}
 	}
 
-	/* Reserve the final mapping first so that the code knows its address. */
-	j->cap = 1024 + count * (MAX_INSN_BYTES + 64 + 4 * STUB_BYTES) + nentries * ENTRY_BYTES;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	p->map_size = (j->cap + page - 1) / page * page;
-	void *map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot map %zu bytes for code: %s", p->map_size,
-				strerror(errno));
+	if ((err = bpfx_jit_build_reserve(&b, 1024 + count * (MAX_INSN_BYTES + 64 + 4 * STUB_BYTES) +
+						      nentries * ENTRY_BYTES)))
 		goto fail;
-	}
-	p->image = map;
-	j->base = (uint64_t)(uintptr_t)map;
-	j->buf = malloc(j->cap);
-	if (gotox) {
-		p->gotox = calloc(count, sizeof(uint64_t));
-		j->gotox_table = (uint64_t)(uintptr_t)p->gotox;
-	}
-	if (!j->buf || (gotox && !p->gotox)) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
-		goto fail;
-	}
+	j->buf = b.buf;
+	j->cap = b.cap;
+	j->base = b.base;
+	j->gotox_table = b.gotox_table;
 
 	/* Pessimistic first layout: every instruction far from every other. */
 	for (size_t i = 0; i <= count; i++)
@@ -1275,56 +1153,13 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
 		goto fail;
 	}
-	bool settled = false;
-	int pass;
-	for (pass = 0; pass < MAX_PASSES && !settled; pass++) {
-		j->pad_frozen = pass >= PAD_FREEZE;
-		settled = jit_pass(j);
-		if (j->overflow || j->range_err)
-			break;
-		if (pass == MAX_PASSES - 3 && !settled)
-			j->force_near = true; /* oscillating: stop shrinking, settle in two passes */
-	}
-	if (j->overflow || j->range_err || !settled) {
-		err = bpfx_fail(d, j->overflow && j->len <= j->cap ? BPFX_E_NOMEM : BPFX_E_RANGE,
-				"jit: internal error laying out %zu instructions (%s after %d passes)",
-				count,
-				j->overflow ? "code buffer overflow"
-				: j->range_err ? "an instruction's code out of range"
-					       : "offsets did not settle",
-				pass);
+	if ((err = bpfx_jit_build_settle(&b, x86_pass, j)) ||
+	    (err = bpfx_jit_build_finish(&b, j->len, out)))
 		goto fail;
-	}
-
-	/* Make the bytes executable: copy, drop unused pages, write-protect. */
-	p->code_size = j->len;
-	memcpy(p->image, j->buf, j->len);
-	size_t used = (j->len + page - 1) / page * page;
-	if (used < p->map_size) {
-		munmap(p->image + used, p->map_size - used);
-		p->map_size = used;
-	}
-	if (mprotect(p->image, p->map_size, PROT_READ | PROT_EXEC) != 0) {
-		err = bpfx_fail(d, BPFX_E_NOMEM, "jit: cannot make the code executable: %s",
-				strerror(errno));
-		goto fail;
-	}
-	if (gotox)
-		for (size_t i = 0; i < count; i++)
-			p->gotox[i] = ops[i] < 0 ? 0 : j->base + j->addrs[i];
-	for (size_t i = 0; i < count; i++)
-		if (!j->is_entry[i])
-			p->entry[i] = 0;
 	jit_cleanup(j);
-	*out = p;
 	return 0;
 fail:
 	jit_cleanup(j);
-	if (p)
-		bpfx_jit_free(p);
-	else {
-		free(j->addrs);
-		free(j->entry);
-	}
+	bpfx_jit_build_abort(&b);
 	return err;
 }

@@ -14,6 +14,7 @@
 
 #include "../isa/isa_internal.h"
 #include "jit.h"
+#include "driver.h"
 #include "runtime.h"
 
 #if !defined(__x86_64__)
@@ -44,7 +45,6 @@ static const uint8_t reg_map[BPFX_NREGS] = {
 #define STUB_BYTES 19      /* mov dword [r12+insn], imm32; jmp rel32 (+ nop5), or
 			    * mov; call poll_slow; jmp back */
 #define ENTRY_BYTES 64     /* upper bound of a function prologue */
-#define MAX_PASSES 20
 #define PAD_FREEZE 10 /* passes after which loop paddings stop changing */
 
 /* x86 condition codes (the low nibble of Jcc). */

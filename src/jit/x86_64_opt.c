@@ -342,15 +342,10 @@ void bpfx_x86_liveness(struct jit *j)
 		for (size_t i = n; i-- > 0;) {
 			if (j->ops[i] < 0)
 				continue;
-			const struct bpfx_insn *x = &j->insns[i];
 			const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
 			size_t next = i + (o->fmt == BPFX_FMT_LDDW ? 2 : 1);
 			uint16_t lo = 0, use, def;
-			int64_t t = -1;
-			if (o->off == BPFX_USE_JMP)
-				t = (int64_t)i + 1 + x->off;
-			else if (o->imm == BPFX_USE_JMP)
-				t = (int64_t)i + 1 + x->imm;
+			int64_t t = bpfx_jit_target(j->insns, j->ops, i, false);
 			if (t >= 0)
 				lo |= in[t];
 			if (j->ops[i] != BPFX_OP_EXIT && j->ops[i] != BPFX_OP_JA && j->ops[i] != BPFX_OP_JA32 &&
@@ -547,10 +542,7 @@ int bpfx_x86_plan_clamps(struct jit *j)
 	for (size_t k = 0; k < n; k++) {
 		if (j->ops[k] < 0)
 			continue;
-		const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[k]];
-		int64_t t = o->off == BPFX_USE_JMP ? (int64_t)k + 1 + j->insns[k].off
-			    : (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL) ? (int64_t)k + 1 + j->insns[k].imm
-										  : -1;
+		int64_t t = bpfx_jit_target(j->insns, j->ops, k, true);
 		if (t >= 0 && t <= (int64_t)n)
 			into[t]++;
 	}
