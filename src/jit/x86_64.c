@@ -873,16 +873,27 @@ static void pad_loop_head(struct jit *j, size_t t)
 }
 
 /* Entry code of a clamped loop (see bpfx_x86_plan_clamps): loop_i0 = i,
- * loop_bound = min(n, i + ((r9 + 1) << shift)), or 0 (every back edge then
- * takes the exit path) if that overflows or, for `!=`, i does not reach n
- * exactly. Changes r10, r11 and the flags. */
+ * loop_bound = min(n, i + d + ((r9 + 1) << shift)), or 0 (every back edge
+ * then takes the exit path) if that wraps around, if the copy x is not
+ * i + d2 or, for `!=`, i does not reach n exactly. Changes r10, r11 and
+ * the flags. */
 static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 {
 	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
-	size_t to_slow[3];
+	size_t to_slow[6];
 	int nslow = 0;
 	j->clamp_setup = (uint32_t)j->len;
 	emit_mem(j, EF_W, 0x89, i, RUNR, RUN_OFF(loop_i0));      /* mov [r12+loop_i0], i */
+	if (c->x != c->i) {
+		emit_mov_rr(j, true, AUX, reg_map[c->x]);         /* mov r11, x */
+		emit_rr(j, true, 0x29, AUX, i);                   /* sub r11, i */
+		emit_alu_ri(j, true, 7, AUX, c->d2);              /* cmp r11, d2 */
+		to_slow[nslow++] = emit_jcc8_fwd(j, CC_NE);       /* jne slow (x is not i + d2) */
+	}
+	if (c->d < 0) {
+		emit_alu_ri(j, true, 7, i, -c->d);                /* cmp i, -d */
+		to_slow[nslow++] = emit_jcc8_fwd(j, CC_B);        /* jb slow (i + d wraps) */
+	}
 	emit_mem(j, EF_W, 0x8d, AUX, AUX3, 1);                    /* lea r11, [r9+1] */
 	if (c->shift) {
 		emit_op(j, EF_W, 0xc1, 4, AUX, 0);                /* shl r11, shift */
@@ -890,6 +901,12 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 	}
 	emit_rr(j, true, 0x01, AUX, i);                           /* add r11, i */
 	to_slow[nslow++] = emit_jcc8_fwd(j, CC_B);                /* jc slow (overflow) */
+	if (c->d > 0) {
+		emit_alu_ri(j, true, 0, AUX, c->d);               /* add r11, d */
+		to_slow[nslow++] = emit_jcc8_fwd(j, CC_B);        /* jc slow (overflow) */
+	} else if (c->d < 0) {
+		emit_alu_ri(j, true, 5, AUX, -c->d);              /* sub r11, -d (no borrow: i >= -d) */
+	}
 	if (c->n_k)
 		emit_mov_ri(j, true, AUX2, c->n_imm);             /* mov r10, imm (sign-extended) */
 	if (c->ne) {
@@ -914,14 +931,14 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(loop_bound));  /* store: mov [r12+loop_bound], r11 */
 }
 
-/* Back edge of a clamped loop: continue while i < loop_bound; on the way
+/* Back edge of a clamped loop: continue while q < loop_bound; on the way
  * out charge the back edges taken, then poll for this one if the loop's
  * own condition holds (and go through the entry code again). Returns the
  * offset after the hot part (for loop placement). */
 static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
 {
-	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
-	emit_mem(j, EF_W, 0x3b, i, RUNR, RUN_OFF(loop_bound));   /* cmp i, [r12+loop_bound] */
+	int i = reg_map[c->i], q = reg_map[c->q], n = c->n_k ? AUX2 : reg_map[c->n];
+	emit_mem(j, EF_W, 0x3b, q, RUNR, RUN_OFF(loop_bound));   /* cmp q, [r12+loop_bound] */
 	emit_jcc(j, CC_B, j->addrs[c->t]);                        /* jb head */
 	uint32_t hot = (uint32_t)j->len;
 	emit_mov_rr(j, true, AUX, i);                             /* mov r11, i */
@@ -934,7 +951,7 @@ static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
 	emit_rr(j, true, 0x29, AUX3, AUX);                        /* sub r9, r11 (the back edges taken) */
 	if (c->n_k)
 		emit_mov_ri(j, true, AUX2, c->n_imm);             /* mov r10, imm */
-	emit_rr(j, true, 0x39, i, n);                             /* cmp i, n */
+	emit_rr(j, true, 0x39, q, n);                             /* cmp q, n */
 	size_t done = emit_jcc8_fwd(j, c->ne ? CC_E : CC_AE);     /* je/jae done (the loop ends) */
 	emit_alu_ri(j, true, 5, AUX3, 1);                         /* sub r9, 1 (this back edge) */
 	emit_jcc(j, CC_AE, j->clamp_setup);                       /* jae setup */

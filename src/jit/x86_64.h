@@ -77,14 +77,16 @@ struct stub {
 /*
  * A loop whose taken back edges can be counted from its counter (see
  * bpfx_x86_plan_clamps): slots t..b, straight-line body t..bstart-1 that
- * adds c = 1 << shift to BPF register i once, continuing while i < n
- * (ne: while i != n), n a BPF register or (n_k) the immediate n_imm.
+ * adds c = 1 << shift to BPF register i, continuing while q < n (ne: while
+ * q != n), n a BPF register or (n_k) the immediate n_imm. q = i + d at the
+ * back edge (q == i, d == 0 for the plain form); when q is computed from a
+ * copy x of i (x != i), x = i + d2 must hold at the loop's entry.
  */
 struct clamp {
 	uint32_t t, bstart, b;
-	uint8_t i, n, shift;
+	uint8_t i, q, x, n, shift;
 	bool ne, n_k;
-	int32_t n_imm;
+	int32_t n_imm, d, d2;
 };
 
 struct jit {

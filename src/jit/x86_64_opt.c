@@ -573,10 +573,15 @@ int bpfx_x86_plan_clamps(struct jit *j)
 			continue;
 		}
 		c.t = (uint32_t)t, c.bstart = (uint32_t)bstart, c.b = (uint32_t)b;
-		c.i = x->dst, c.n = x->src, c.n_imm = x->imm;
-		if (!c.n_k && c.n == c.i)
+		c.n = x->src, c.n_imm = x->imm;
+		if (!c.n_k && c.n == x->dst)
 			continue;
-		bool ok = bstart > t, inc = false;
+		/* Run the body symbolically: each register is "register r at the
+		 * head + offset" (base >= 0) or unknown (base < 0). */
+		struct { int8_t base; int64_t off; } sym[11];
+		for (int r = 0; r < 11; r++)
+			sym[r].base = (int8_t)r, sym[r].off = 0;
+		bool ok = bstart > t;
 		for (size_t k = t; k < bstart && ok; k++) {
 			if (!clamp_body_ok(j, k) || (k > t && j->is_target[k])) {
 				ok = false;
@@ -589,15 +594,59 @@ int bpfx_x86_plan_clamps(struct jit *j)
 			(void)use;
 			if (!c.n_k && ((def >> c.n) & 1))
 				ok = false;
-			if (!((def >> c.i) & 1))
+			const struct bpfx_insn *y = &j->insns[k];
+			enum bpfx_op yop = (enum bpfx_op)j->ops[k];
+			if (yop == BPFX_OP_MOV64_X) {
+				sym[y->dst] = sym[y->src];
 				continue;
-			int32_t imm = j->insns[k].imm;
-			if (inc || j->ops[k] != BPFX_OP_ADD64_K || imm <= 0 || (imm & (imm - 1)))
-				ok = false;
-			inc = true;
-			c.shift = (uint8_t)__builtin_ctz((unsigned)imm);
+			}
+			if ((yop == BPFX_OP_ADD64_K || yop == BPFX_OP_SUB64_K) && sym[y->dst].base >= 0) {
+				int64_t v = yop == BPFX_OP_ADD64_K ? (int64_t)y->imm : -(int64_t)y->imm;
+				sym[y->dst].off += v;
+				if (sym[y->dst].off > INT32_MAX / 2 || sym[y->dst].off < -(INT32_MAX / 2))
+					sym[y->dst].base = -1; /* (keep every offset an imm32) */
+				continue;
+			}
+			for (int r = 0; r < 11; r++)
+				if ((def >> r) & 1)
+					sym[r].base = -1;
 		}
-		if (!ok || !inc || j->is_target[bstart] || (bstart != b && j->is_target[b]))
+		if (!ok)
+			continue;
+		/* At the back edge the compared register q is "x at the head + d1";
+		 * the counter i is x itself or the register x is a copy of at the
+		 * end of the body (x = i at the head then holds from the second
+		 * iteration on; the entry code checks it for the first), and steps
+		 * by c = 1 << shift. */
+		c.q = x->dst;
+		if (sym[c.q].base < 0)
+			continue;
+		c.x = (uint8_t)sym[c.q].base;
+		int64_t d1 = sym[c.q].off, d2 = 0;
+		if (sym[c.x].base < 0)
+			continue;
+		c.i = (uint8_t)sym[c.x].base;
+		if (c.i != c.x) {
+			if (sym[c.i].base != c.i)
+				continue;
+			d2 = sym[c.x].off - sym[c.i].off; /* x = i + d2 at every head */
+		}
+		int64_t step = sym[c.i].off;
+		if (sym[c.i].base != c.i || step <= 0 || (step & (step - 1)))
+			continue;
+		c.shift = (uint8_t)__builtin_ctzll((uint64_t)step);
+		int64_t d = d1 + d2 - step; /* q = i + d at the back edge */
+		if (d < -(INT32_MAX / 2) || d > INT32_MAX / 2 || d2 < -(INT32_MAX / 2) || d2 > INT32_MAX / 2)
+			continue;
+		c.d = (int32_t)d;
+		c.d2 = (int32_t)d2;
+		if ((c.d || c.i != c.q) && c.ne)
+			continue; /* (!= only on the counter itself) */
+		if (c.i == c.q && c.d)
+			continue;
+		if (c.i == c.n || c.x == c.n)
+			continue;
+		if (j->is_target[bstart] || (bstart != b && j->is_target[b]))
 			continue;
 		if (nc == cap) {
 			size_t ncap = cap ? cap * 2 : 8;

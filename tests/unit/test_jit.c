@@ -785,12 +785,15 @@ static void test_random(int programs, uint32_t flags)
  * or an up-counter `i += c` with one of the back-edge forms the JIT can
  * clamp under polling (`if i < n`, `if i >= n goto +1; goto`, `if i != K`,
  * `if i == K goto +1; goto`), n in r8 or an immediate, starting anywhere
- * (near 2^64: wraps; K not a multiple of c away: i steps over it). Sets
- * *finite to false when the loop may run (nearly) forever. */
+ * (near 2^64: wraps; K not a multiple of c away: i steps over it), or
+ * compares another register q: a copy of i plus an offset (`q = i; q += d;
+ * if q < n`), or, as clang compiles checksum's loop, a loop-carried copy x
+ * of i plus an offset (`q = x; q += d; x = i; if q < n`; x starts as i or
+ * not). Sets *finite to false when the loop may run (nearly) forever. */
 static size_t loop_open(struct bpfx_insn *p, size_t len, int i, int *form, int32_t *c, int32_t *k, bool *finite)
 {
 	static const int32_t steps[5] = {1, 2, 4, 8, 3};
-	*form = (int)(rnd() % 6);
+	*form = (int)(rnd() % 8);
 	if (*form == 0) {
 		p[len++] = MOV64_IMM(i, 1 + (int)(rnd() % 6));
 		return len;
@@ -804,6 +807,8 @@ static size_t loop_open(struct bpfx_insn *p, size_t len, int i, int *form, int32
 		*k = -1; /* (signed imm: keep it below 2^64 unsigned, beyond i0) */
 	p[len++] = MOV64_IMM(i, i0);
 	p[len++] = MOV64_IMM(8, *k);
+	if (*form == 6)
+		p[len++] = MOV64_IMM(i == 6 ? 5 : 3, i0 + (rnd() % 4 == 0 ? (int32_t)(rnd() % 5) - 2 : 0));
 	/* may run away: i wraps past 2^64, or steps over K */
 	*finite = *finite && !high && !(skew && (*form == 4 || *form == 5));
 	if (high && (*form == 4 || *form == 5) && (int64_t)*k - i0 < 0)
@@ -819,6 +824,18 @@ static size_t loop_close(struct bpfx_insn *p, size_t len, int i, size_t head, in
 		return len + 1;
 	}
 	p[len++] = ALU64_IMM(0x00, i, c);                                  /* i += c */
+	if (form >= 6) {
+		int q = i == 6 ? 4 : 2, x = i == 6 ? 5 : 3;
+		p[len++] = MOV64_REG(q, form == 6 ? x : i);                /* q = x (or i) */
+		p[len++] = ALU64_IMM(0x00, q, (int32_t)(rnd() % 17) - 8); /* q += d */
+		if (form == 6)
+			p[len++] = MOV64_REG(x, i);                        /* x = i */
+		if (rnd() % 2)
+			p[len] = INSN(0xad, q, 8, (int16_t)(head - len - 1), 0); /* if q < r8 goto head */
+		else
+			p[len] = JMP_IMM(0xa0, q, k, (int16_t)(head - len - 1)); /* if q < K goto head */
+		return len + 1;
+	}
 	switch (form) {
 	case 1: /* if i < r8 goto head */
 		p[len] = INSN(0xad, i, 8, (int16_t)(head - len - 1), 0);
