@@ -76,6 +76,13 @@ static int helper_mem(struct venv *e, struct vstate *st, const char *fname, unsi
 			return vf_fail(e, st, BPFX_RULE_CALL_003, "%s: argument r%u is written by the helper but map '%s' is "
 				    "read-only",
 				    fname, rn, vf_map_name(e, r->aux));
+		/* as Linux: not even read (a copy of a locked value would be torn) */
+		if ((m->flags & BPFX_MAP_SPIN_LOCK) && lo < (int64_t)m->spin_lock_off + 4 && hi > (int64_t)m->spin_lock_off)
+			return vf_fail(e, st, BPFX_RULE_MEM_008,
+				    "%s: argument r%u covers bytes [%lld, %lld) of the value of map '%s', which include its "
+				    "spin lock at [%u, %u): only bpf_spin_lock / bpf_spin_unlock may touch it",
+				    fname, rn, (long long)lo, (long long)hi, vf_map_name(e, r->aux), m->spin_lock_off,
+				    m->spin_lock_off + 4);
 		return 0;
 	}
 	case VT_MEM:

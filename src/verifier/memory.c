@@ -261,6 +261,12 @@ static int mem_access(struct venv *e, struct vstate *st, unsigned pr, int16_t of
 		if (write && (m->flags & BPFX_MAP_RDONLY_PROG))
 			return vf_fail(e, st, BPFX_RULE_MEM_005, "r%u%+d: map '%s' is read-only for the program", pr, off,
 				    vf_map_name(e, p->aux));
+		if ((m->flags & BPFX_MAP_SPIN_LOCK) && lo < (int64_t)m->spin_lock_off + 4 && hi > (int64_t)m->spin_lock_off)
+			return vf_fail(e, st, BPFX_RULE_MEM_008,
+				    "r%u%+d: %d-byte %s at [%lld, %lld) overlaps the spin lock at [%u, %u) of the value of "
+				    "map '%s': only bpf_spin_lock / bpf_spin_unlock may touch it",
+				    pr, off, size, write ? "store" : "load", (long long)lo, (long long)hi, m->spin_lock_off,
+				    m->spin_lock_off + 4, vf_map_name(e, p->aux));
 		break;
 	}
 	case VT_MEM:

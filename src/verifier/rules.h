@@ -30,6 +30,7 @@
 	X(MEM_005, "BPFX-MEM-005", "read-only memory must not be written")                             \
 	X(MEM_006, "BPFX-MEM-006", "this kind of pointer cannot be dereferenced")                      \
 	X(MEM_007, "BPFX-MEM-007", "a context access must match a field of the program type")          \
+	X(MEM_008, "BPFX-MEM-008", "the spin lock in a map value is touched only by the lock helpers")  \
 	X(STK_001, "BPFX-STK-001", "a stack access must lie inside the 512-byte frame")                \
 	X(STK_002, "BPFX-STK-002", "stack bytes must be written before they are read")                 \
 	X(STK_003, "BPFX-STK-003", "the frames of a call chain must fit the combined stack limit")     \

@@ -53,7 +53,8 @@ static bool idmap_ok(struct idmap *m, uint32_t a, uint32_t b)
 /* Does register state o (stored) include everything c (current) may be?
  * A number whose value mattered nowhere below o (not precise) stands for
  * any number. */
-static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap *m, bool precise)
+static bool reg_covers(const struct venv *e, const struct vreg *o, const struct vreg *c, struct idmap *m,
+		       bool precise)
 {
 	if (o->type == VT_UNINIT)
 		return true; /* the stored path never read it */
@@ -77,6 +78,13 @@ static bool reg_covers(const struct vreg *o, const struct vreg *c, struct idmap 
 	if ((o->ref || c->ref) && (!o->ref || !idmap_ok(m, o->ref, c->ref)))
 		return false;
 	if (o->id && (o->flags & VF_NULL) && !idmap_ok(m, o->id ^ 0x80000000u, c->id ^ 0x80000000u))
+		return false;
+	/* A value of a map with a spin lock: which value it is decides whether
+	 * an unlock through it matches the lock held (calls.c), so its identity
+	 * must map one to one, in the namespace of the held lock's (id 0, a
+	 * value address from lddw, maps to itself) */
+	if (o->type == VT_MAP_VALUE && !(o->flags & VF_NULL) && o->aux < e->nmaps &&
+	    (e->maps[o->aux].flags & BPFX_MAP_SPIN_LOCK) && !idmap_ok(m, o->id ^ 0x80000000u, c->id ^ 0x80000000u))
 		return false;
 	return true;
 }
@@ -115,7 +123,7 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 		uint16_t preg = mk ? mk->prec_reg[fi] : 0xffff;
 		uint64_t pslot = mk ? mk->prec_slot[fi] : ~0ull, lslot = mk ? mk->live[fi] : ~0ull;
 		for (int i = 0; i < BPFX_NREGS - 1; i++)
-			if ((live >> i & 1) && !reg_covers(&fo->regs[i], &fc->regs[i], &m, preg >> i & 1))
+			if ((live >> i & 1) && !reg_covers(e, &fo->regs[i], &fc->regs[i], &m, preg >> i & 1))
 				return false;
 		for (int s = 0; s < VSLOTS; s++) {
 			const uint8_t *to = &fo->stype[s * 8], *tc = &fc->stype[s * 8];
@@ -131,7 +139,7 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 							return false;
 					continue;
 				}
-				if (!vf_slot_full(fc->stype, s) || !reg_covers(so, VSPILL(fc, s), &m, true))
+				if (!vf_slot_full(fc->stype, s) || !reg_covers(e, so, VSPILL(fc, s), &m, true))
 					return false;
 				continue;
 			}
@@ -145,7 +153,7 @@ static bool covers(const struct venv *e, const struct vstate *o, const struct vs
 								 (tc[b] == ST_SPILL && VSPILL(fc, s)->type != VT_SCALAR)))
 						return false;
 				}
-				if (!reg_covers(VSPILL(fo, s), VSPILL(fc, s), &m, prec))
+				if (!reg_covers(e, VSPILL(fo, s), VSPILL(fc, s), &m, prec))
 					return false;
 				continue;
 			}
@@ -224,6 +232,10 @@ static void widen_reg(struct vreg *c, const struct vreg *o)
 			widen_scalar(&c->s, &o->s);
 		return;
 	}
+	/* other pointers keep c's identity (id): it is exact for c, and the
+	 * covering test maps identities one to one (map values of a map with a
+	 * spin lock included), so a widened state never pairs a held lock with
+	 * a value it was not taken through */
 	if (o->flags != c->flags || o->frame != c->frame || o->aux != c->aux || o->ref != c->ref ||
 	    ((c->flags & VF_NULL) && o->id != c->id)) {
 		vf_set_uninit(c);
