@@ -954,7 +954,10 @@ static void test_loops(int programs)
 		prog_free(&pr);
 	}
 #if defined(__x86_64__)
-	CHECK(aligned > programs / 8); /* (the check above did run) */
+	/* The check above did run. (How often depends on the generator's
+	 * draws, which differ between compilers: 3 of 30 quick-mode programs
+	 * under clang-19.) */
+	CHECK(aligned > 0);
 #endif
 }
 
