@@ -232,6 +232,19 @@ BPFX_API const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size);
  * out of range or not compiled yet. */
 BPFX_API size_t bpfx_prog_jit_offset(const bpfx_prog *prog, size_t insn);
 
+/* The JIT's code variants: plain, and the one runs with a budget or a cancel
+ * flag use (it counts back edges and calls and polls the flag). */
+enum bpfx_jit_variant {
+	BPFX_JIT_VARIANT_PLAIN = 0,
+	BPFX_JIT_VARIANT_POLLING = 1,
+};
+/* bpfx_prog_jit_code / bpfx_prog_jit_offset for a given variant (an unknown
+ * variant: NULL / SIZE_MAX, logged). */
+BPFX_API const void *bpfx_prog_jit_code_variant(const bpfx_prog *prog, enum bpfx_jit_variant variant,
+						size_t *size);
+BPFX_API size_t bpfx_prog_jit_offset_variant(const bpfx_prog *prog, enum bpfx_jit_variant variant,
+					     size_t insn);
+
 /* Atomically sets *flag, making every run polling it stop with BPFX_E_CANCELLED. */
 BPFX_API void bpfx_cancel(int *flag);
 

@@ -872,6 +872,29 @@ static void pad_loop_head(struct jit *j, size_t t)
 	}
 }
 
+/*
+ * Function placement: each bpf-to-bpf function but the first (whose entry is
+ * reached once, from the trampoline) starts a 64-byte block, as compilers
+ * align functions. Unaligned entries cost the call-heavy bench program 1.2x to
+ * 1.6x, depending on where the previous code happened to end, and strsearch
+ * (whose hot loop is in a function) 1.3x against 0.75x aligned. The padding
+ * is int3 bytes: nothing runs into it (the code before is a ret, a jmp, or
+ * the jump over the prologue). It freezes like the loop paddings (j->pad of
+ * an entry is not a loop padding: entries get none).
+ */
+static void pad_function(struct jit *j, size_t i)
+{
+	size_t p;
+	if (j->pad_frozen) {
+		p = j->pad[i];
+	} else {
+		p = (64 - (j->len & 63)) & 63;
+		j->pad[i] = (uint8_t)p;
+	}
+	while (p--)
+		EMIT1(0xcc); /* int3 */
+}
+
 /* Entry code of a clamped loop (see bpfx_x86_plan_clamps): loop_i0 = i,
  * loop_bound = min(n, i + d + ((r9 + 1) << shift)), or 0 (every back edge
  * then takes the exit path) if that wraps around, if the copy x is not
@@ -978,6 +1001,8 @@ static bool jit_pass(struct jit *j)
 			 * falls into the body from above jumps over it. */
 			if (i > 0 && bpfx_jit_falls_through(j->ops, i - 1))
 				emit_jmp(j, j->addrs[i]);                       /* jmp body */
+			if (i > 0)
+				pad_function(j, i);
 			if (j->entry[i] != (uint32_t)j->len)
 				same = false;
 			j->entry[i] = (uint32_t)j->len;

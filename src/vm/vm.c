@@ -571,10 +571,25 @@ static const struct bpfx_jit_prog *jit_get(const bpfx_prog *cp, int poll)
 
 const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size)
 {
+	return bpfx_prog_jit_code_variant(prog, BPFX_JIT_VARIANT_PLAIN, size);
+}
+
+size_t bpfx_prog_jit_offset(const bpfx_prog *prog, size_t insn)
+{
+	return bpfx_prog_jit_offset_variant(prog, BPFX_JIT_VARIANT_PLAIN, insn);
+}
+
+const void *bpfx_prog_jit_code_variant(const bpfx_prog *prog, enum bpfx_jit_variant variant, size_t *size)
+{
 	if (size)
 		*size = 0;
 	if (!prog)
 		return NULL;
+	if (variant != BPFX_JIT_VARIANT_PLAIN && variant != BPFX_JIT_VARIANT_POLLING) {
+		bpfx_fail(&prog->vm->diag, BPFX_E_INVAL, "%s: unknown JIT code variant %d",
+			  prog->name ? prog->name : "program", (int)variant);
+		return NULL;
+	}
 	if (!(prog->flags & BPFX_LOAD_TRUSTED) && !bpfx_prog_is_verified(prog)) {
 		bpfx_fail(&prog->vm->diag, BPFX_E_UNVERIFIED,
 			  "%s: only verified programs or programs loaded with BPFX_LOAD_TRUSTED are compiled "
@@ -583,7 +598,7 @@ const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size)
 		return NULL;
 	}
 #if BPFX_HAVE_JIT
-	const struct bpfx_jit_prog *j = jit_get(prog, 0);
+	const struct bpfx_jit_prog *j = jit_get(prog, variant == BPFX_JIT_VARIANT_POLLING);
 	if (!j)
 		return NULL;
 	size_t n = 0;
@@ -598,15 +613,18 @@ const void *bpfx_prog_jit_code(const bpfx_prog *prog, size_t *size)
 #endif
 }
 
-size_t bpfx_prog_jit_offset(const bpfx_prog *prog, size_t insn)
+size_t bpfx_prog_jit_offset_variant(const bpfx_prog *prog, enum bpfx_jit_variant variant, size_t insn)
 {
 #if BPFX_HAVE_JIT
-	if (!prog || insn >= prog->count)
+	if (!prog || insn >= prog->count ||
+	    (variant != BPFX_JIT_VARIANT_PLAIN && variant != BPFX_JIT_VARIANT_POLLING))
 		return SIZE_MAX;
-	const struct bpfx_jit_prog *j = __atomic_load_n(&prog->jit[0], __ATOMIC_ACQUIRE);
+	const struct bpfx_jit_prog *j =
+		__atomic_load_n(&prog->jit[variant == BPFX_JIT_VARIANT_POLLING], __ATOMIC_ACQUIRE);
 	return j ? bpfx_jit_insn_offset(j, insn) : SIZE_MAX;
 #else
 	(void)prog;
+	(void)variant;
 	(void)insn;
 	return SIZE_MAX;
 #endif

@@ -24,7 +24,7 @@
 #include "../../bench/bench_abi.h"
 #include "cli.h"
 
-#define MAX_ENGINES 3
+#define MAX_COLS 6 /* engines, each maybe twice: without and with --budget */
 #define DEFAULT_MIN_TIME_MS 100.0
 #define DEFAULT_BATCHES 5
 #define MAX_BATCHES 101
@@ -33,14 +33,18 @@ struct bench_opts {
 	const char *dir;
 	const char *native;
 	const char *cpu;
-	enum bpfx_engine engines[MAX_ENGINES];
-	int nengines;
+	struct bench_col {
+		enum bpfx_engine engine;
+		uint64_t budget; /* 0: none */
+		char name[24];   /* "jit", "jit+budget" */
+	} cols[MAX_COLS];
+	int ncols;
 	int engines_explicit;  /* a single engine was asked for by name */
 	uint64_t iterations;   /* fixed count per measurement; 0 = timed */
 	double min_time_ms;
 	int batches;
 	uint64_t seed;
-	uint64_t budget;       /* per-run instruction budget (0 = none): its cost */
+	uint64_t budget;       /* --budget: each engine also runs with it (its cost) */
 	int verbose;
 	int raw;               /* load NAME.<cpu>.bin instead of the ELF object */
 	int csv;               /* machine-readable output */
@@ -83,8 +87,9 @@ static void usage(FILE *f)
 		"  --dir DIR         benchmark artifacts (default: bench/ next to this binary)\n"
 		"  --native LIB      native library (default DIR/libbpfx_bench_native.so)\n"
 		"  --seed N          input PRNG seed (default 1)\n"
-		"  --budget N        give every run an instruction budget of N back edges +\n"
-		"                    calls (measures what budget accounting costs)\n"
+		"  --budget N        also run each engine with a budget of N back edges +\n"
+		"                    calls, in the same rounds (column E+budget), and print\n"
+		"                    what budget accounting costs (geomean of E+budget / E)\n"
 		"  --csv             print CSV (program,insns,native_ns,E_ns,E_ratio...)\n"
 		"  --list            list the programs and exit\n"
 		"  -v, --verbose     log every VM message\n"
@@ -210,7 +215,7 @@ static int measure_all(struct runner *r, int n, const struct bench_opts *o, doub
 		return bad;
 	}
 	double target = o->min_time_ms * 1e6 / o->batches; /* ns per batch */
-	uint64_t count[MAX_ENGINES + 1];
+	uint64_t count[MAX_COLS + 1];
 	for (int i = 0; i < n; i++) {
 		/* Grow the count until a batch takes a tenth of the target. */
 		uint64_t c = 1;
@@ -227,7 +232,7 @@ static int measure_all(struct runner *r, int n, const struct bench_opts *o, doub
 		}
 		count[i] = per > 0 && target / per >= 1 ? (uint64_t)(target / per) : 1;
 	}
-	double times[MAX_ENGINES + 1][MAX_BATCHES];
+	double times[MAX_COLS + 1][MAX_BATCHES];
 	for (int b = 0; b < o->batches; b++)
 		for (int i = 0; i < n; i++)
 			if ((times[i][b] = run_batch(&r[i], count[i])) < 0)
@@ -352,7 +357,7 @@ struct row {
 	const char *name;
 	size_t insns;
 	double native_ns;
-	double ns[MAX_ENGINES]; /* < 0: not measured */
+	double ns[MAX_COLS]; /* < 0: not measured */
 };
 
 static uint8_t *alloc_mem(uint64_t len)
@@ -391,7 +396,7 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 
 	row->name = d->name;
 	row->native_ns = -1;
-	for (int e = 0; e < MAX_ENGINES; e++)
+	for (int e = 0; e < MAX_COLS; e++)
 		row->ns[e] = -1;
 	if (!pristine || !after || !work) {
 		fprintf(stderr, "bpfx bench: %s: out of memory\n", d->name);
@@ -413,8 +418,8 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 	}
 	/* runners[0] is native, then one per engine that ran correctly. They
 	 * all share `work`: every correct run leaves it as `after`. */
-	struct runner runners[MAX_ENGINES + 1];
-	int which[MAX_ENGINES + 1];
+	struct runner runners[MAX_COLS + 1];
+	int which[MAX_COLS + 1];
 	int nrun = 0;
 	runners[nrun] = (struct runner){.desc = d, .mem = work, .len = len, .expect = expect,
 					.engine_name = "native", .log = lg};
@@ -436,16 +441,16 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 	}
 
 	int failed = 0;
-	for (int e = 0; e < o->nengines; e++) {
+	for (int e = 0; e < o->ncols; e++) {
 		if (*unsupported & (1u << e))
 			continue;
-		const char *ename = bpfx_engine_name(o->engines[e]);
+		const char *ename = o->cols[e].name;
 		memcpy(work, pristine, (size_t)len);
 		struct runner er = {
 			.desc = d, .prog = prog, .mem = work, .len = len, .expect = expect,
 			.engine_name = ename, .log = lg,
-			.ro = {.sz = sizeof(er.ro), .engine = o->engines[e], .ctx = work, .ctx_len = (size_t)len,
-			       .budget = o->budget},
+			.ro = {.sz = sizeof(er.ro), .engine = o->cols[e].engine, .ctx = work, .ctx_len = (size_t)len,
+			       .budget = o->cols[e].budget},
 		};
 		/* First run, on fresh input: r0 and memory against native. */
 		struct bpfx_run_result res;
@@ -480,7 +485,7 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 	/* From `after`, every correct runner repeats its result exactly (and a
 	 * failed engine may have left anything in `work`). */
 	memcpy(work, after, (size_t)len);
-	double ns[MAX_ENGINES + 1];
+	double ns[MAX_COLS + 1];
 	if (measure_all(runners, nrun, o, ns))
 		failed = 1;
 	for (int i = 0; i < nrun; i++) {
@@ -523,40 +528,42 @@ static double geomean(const double *v, int n)
 	return (lo + hi) / 2;
 }
 
-static void print_ns(double ns)
+static void print_ns(double ns, int w)
 {
 	if (ns < 0)
-		printf(" %12s", "-");
+		printf(" %*s", w, "-");
 	else
-		printf(" %12.0f", ns);
+		printf(" %*.0f", w, ns);
 }
 
 static void print_table(const struct row *rows, int nrows, const struct bench_opts *o, unsigned unsupported)
 {
+	/* Column width: 12, or the header "NAME ns" if longer. */
+#define W(e) ((int)strlen(o->cols[e].name) + 3 > 12 ? (int)strlen(o->cols[e].name) + 3 : 12)
 	printf("%-10s %6s %12s", "program", "insns", "native ns");
-	for (int e = 0; e < o->nengines; e++) {
+	for (int e = 0; e < o->ncols; e++) {
 		char h[32];
-		snprintf(h, sizeof(h), "%s ns", bpfx_engine_name(o->engines[e]));
-		printf(" %12s %7s", h, "x");
+		snprintf(h, sizeof(h), "%s ns", o->cols[e].name);
+		printf(" %*s %7s", W(e), h, "x");
 	}
 	printf("\n");
-	double *ratios[MAX_ENGINES] = {0};
-	int n[MAX_ENGINES] = {0};
-	for (int e = 0; e < o->nengines; e++)
+	double *ratios[MAX_COLS] = {0};
+	int n[MAX_COLS] = {0};
+	for (int e = 0; e < o->ncols; e++)
 		ratios[e] = calloc((size_t)nrows + 1, sizeof(double));
 	for (int i = 0; i < nrows; i++) {
 		printf("%-10s %6zu", rows[i].name, rows[i].insns);
-		print_ns(rows[i].native_ns);
-		for (int e = 0; e < o->nengines; e++) {
+		print_ns(rows[i].native_ns, 12);
+		for (int e = 0; e < o->ncols; e++) {
 			double ns = rows[i].ns[e];
 			if (unsupported & (1u << e)) {
-				printf(" %12s %7s", "n/a", "");
+				printf(" %*s %7s", W(e), "n/a", "");
 			} else if (ns < 0 || rows[i].native_ns <= 0) {
-				print_ns(-1);
+				print_ns(-1, W(e));
 				printf(" %7s", "-");
 			} else {
 				double ratio = ns / rows[i].native_ns;
-				print_ns(ns);
+				print_ns(ns, W(e));
 				printf(" %6.2fx", ratio);
 				if (ratios[e])
 					ratios[e][n[e]++] = ratio;
@@ -565,15 +572,31 @@ static void print_table(const struct row *rows, int nrows, const struct bench_op
 		printf("\n");
 	}
 	printf("%-10s %6s %12s", "geomean", "", "");
-	for (int e = 0; e < o->nengines; e++) {
+	for (int e = 0; e < o->ncols; e++) {
 		if (n[e])
-			printf(" %12s %6.2fx", "", geomean(ratios[e], n[e]));
+			printf(" %*s %6.2fx", W(e), "", geomean(ratios[e], n[e]));
 		else
-			printf(" %12s %7s", "", (unsupported & (1u << e)) ? "n/a" : "-");
+			printf(" %*s %7s", W(e), "", (unsupported & (1u << e)) ? "n/a" : "-");
 	}
 	printf("\n");
-	for (int e = 0; e < o->nengines; e++)
+	/* With --budget each engine's budget column follows its plain one: the
+	 * cost of budget accounting, from the same rounds. */
+	for (int e = 0; e + 1 < o->ncols; e++) {
+		if (!o->cols[e + 1].budget || o->cols[e].budget || !n[e] || n[e] != n[e + 1])
+			continue;
+		double *q = calloc((size_t)n[e], sizeof(double));
+		if (!q)
+			continue;
+		for (int i = 0; i < n[e]; i++)
+			q[i] = ratios[e + 1][i] / ratios[e][i];
+		double g = geomean(q, n[e]);
+		printf("budget overhead on %s: %+.1f%% (geomean of %s / %s over %d programs)\n",
+		       bpfx_engine_name(o->cols[e].engine), (g - 1) * 100, o->cols[e + 1].name, o->cols[e].name, n[e]);
+		free(q);
+	}
+	for (int e = 0; e < o->ncols; e++)
 		free(ratios[e]);
+#undef W
 	if (o->iterations)
 		printf("(%" PRIu64 " run%s per engine: a correctness run, the timings are rough)\n",
 		       o->iterations, o->iterations == 1 ? "" : "s");
@@ -584,12 +607,12 @@ static void print_table(const struct row *rows, int nrows, const struct bench_op
 static void print_csv(const struct row *rows, int nrows, const struct bench_opts *o)
 {
 	printf("program,insns,native_ns");
-	for (int e = 0; e < o->nengines; e++)
-		printf(",%s_ns,%s_ratio", bpfx_engine_name(o->engines[e]), bpfx_engine_name(o->engines[e]));
+	for (int e = 0; e < o->ncols; e++)
+		printf(",%s_ns,%s_ratio", o->cols[e].name, o->cols[e].name);
 	printf("\n");
 	for (int i = 0; i < nrows; i++) {
 		printf("%s,%zu,%.0f", rows[i].name, rows[i].insns, rows[i].native_ns);
-		for (int e = 0; e < o->nengines; e++) {
+		for (int e = 0; e < o->ncols; e++) {
 			if (rows[i].ns[e] < 0 || rows[i].native_ns <= 0)
 				printf(",,");
 			else
@@ -678,20 +701,28 @@ int cmd_bench(int argc, char **argv)
 		}
 	}
 
+	enum bpfx_engine engs[3];
+	int neng = 0;
 	if (!strcmp(engine, "all")) {
-		o.engines[0] = BPFX_ENGINE_INTERP;
-		o.engines[1] = BPFX_ENGINE_CHECKED;
-		o.engines[2] = BPFX_ENGINE_JIT;
-		o.nengines = 3;
+		engs[neng++] = BPFX_ENGINE_INTERP;
+		engs[neng++] = BPFX_ENGINE_CHECKED;
+		engs[neng++] = BPFX_ENGINE_JIT;
 	} else {
 		enum bpfx_engine e;
 		if (bpfx_engine_parse(engine, &e) || e == BPFX_ENGINE_AUTO) {
 			fprintf(stderr, "bpfx bench: --engine: '%s' is not interp, checked, jit or all\n", engine);
 			goto usage_err;
 		}
-		o.engines[0] = e;
-		o.nengines = 1;
+		engs[neng++] = e;
 		o.engines_explicit = 1;
+	}
+	for (int e = 0; e < neng; e++) {
+		for (int b = 0; b < (o.budget ? 2 : 1); b++) {
+			struct bench_col *c = &o.cols[o.ncols++];
+			c->engine = engs[e];
+			c->budget = b ? o.budget : 0;
+			snprintf(c->name, sizeof(c->name), "%s%s", bpfx_engine_name(engs[e]), b ? "+budget" : "");
+		}
 	}
 
 	if (!o.dir) {

@@ -17,7 +17,7 @@
 #endif
 
 static const char usage[] =
-	"usage: bpfx jit --dump PROG [--section S] [--prog NAME] [--groups LIST]\n"
+	"usage: bpfx jit --dump PROG [--poll] [--section S] [--prog NAME] [--groups LIST]\n"
 	"\n"
 	"Compiles PROG (ELF object, raw bytecode, hex or assembly) with the JIT, as a\n"
 	"trusted program, and prints the x86-64 code (Intel syntax, offsets from the\n"
@@ -25,6 +25,8 @@ static const char usage[] =
 	"Code before instruction 0 and after the last one (entry, exit stubs) is shown\n"
 	"under its own heading.\n"
 	"  --dump           print the code (the only action for now)\n"
+	"  --poll           the variant runs with a budget or a cancel flag use\n"
+	"                   (counts back edges and calls, polls the flag)\n"
 	"  --section S, --prog NAME   pick the program of an ELF object\n"
 	"  --groups LIST    conformance groups of the VM (non-ELF input; default all)\n"
 	"Exit status: 0 printed, 1 the program could not be compiled, 2 bad input or\n"
@@ -54,11 +56,11 @@ static void print_bpf(const struct bpfx_insn *insns, size_t count, size_t i)
 }
 
 /* Prints the dump; returns the exit status. */
-static int dump(const bpfx_prog *prog, const char *name)
+static int dump(const bpfx_prog *prog, const char *name, enum bpfx_jit_variant var)
 {
 	size_t count = 0, size = 0;
 	const struct bpfx_insn *insns = bpfx_prog_insns(prog, &count);
-	const uint8_t *code = bpfx_prog_jit_code(prog, &size);
+	const uint8_t *code = bpfx_prog_jit_code_variant(prog, var, &size);
 	if (!code) {
 		fprintf(stderr, "bpfx jit: %s: the JIT could not compile the program (see above)\n", name);
 		return 1;
@@ -74,7 +76,7 @@ static int dump(const bpfx_prog *prog, const char *name)
 		char buf[256];
 		struct bpfx_disasm_opts dopts = {.sz = sizeof(dopts)};
 		int n = bpfx_disasm_insn(&insns[i], count - i, &dopts, buf, sizeof(buf));
-		size_t off = bpfx_prog_jit_offset(prog, i);
+		size_t off = bpfx_prog_jit_offset_variant(prog, var, i);
 		if (off != SIZE_MAX && off <= size)
 			marks[nm++] = (struct mark){off, i};
 		i += n == 2 ? 2 : 1;
@@ -155,6 +157,7 @@ int cmd_jit(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{"dump", no_argument, NULL, 'd'},
+		{"poll", no_argument, NULL, 'P'},
 		{"section", required_argument, NULL, 's'},
 		{"prog", required_argument, NULL, 'p'},
 		{"groups", required_argument, NULL, 'g'},
@@ -163,12 +166,14 @@ int cmd_jit(int argc, char **argv)
 	};
 	const char *section = NULL, *progname = NULL;
 	int do_dump = 0;
+	enum bpfx_jit_variant var = BPFX_JIT_VARIANT_PLAIN;
 	uint32_t groups = BPFX_GROUPS_ALL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': do_dump = 1; break;
+		case 'P': var = BPFX_JIT_VARIANT_POLLING; break;
 		case 's': section = optarg; break;
 		case 'p': progname = optarg; break;
 		case 'g':
@@ -188,6 +193,7 @@ int cmd_jit(int argc, char **argv)
 	(void)section;
 	(void)progname;
 	(void)groups;
+	(void)var;
 	fprintf(stderr, "bpfx jit: %s: this build has no capstone (libcapstone-dev was not found at "
 			"configure time), so it cannot disassemble\n", path);
 	return 2;
@@ -213,7 +219,7 @@ int cmd_jit(int argc, char **argv)
 			if (!prog)
 				fprintf(stderr, "bpfx jit: %s: %s was not loaded\n", path, name);
 			else
-				rc = dump(prog, name);
+				rc = dump(prog, name, var);
 		}
 		cli_object_free(&o);
 		return rc;
@@ -237,7 +243,7 @@ int cmd_jit(int argc, char **argv)
 		fprintf(stderr, "bpfx jit: %s: the program does not load (see above)\n", path);
 		goto out;
 	}
-	rc = dump(prog, p.name ? p.name : path);
+	rc = dump(prog, p.name ? p.name : path, var);
 out:
 	bpfx_prog_destroy(prog);
 	bpfx_vm_destroy(vm);
