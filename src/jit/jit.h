@@ -118,6 +118,11 @@ struct bpfx_jit_run {
 	uint64_t budget_rest;   /* budget not yet handed to the running chunk */
 	uint64_t loop_i0;       /* x86 clamped loop (BPFX_JIT_POLL): counter at entry */
 	uint64_t loop_bound;    /* x86 clamped loop: the counter's bound this chunk */
+	/* in (added last: the offsets above are the code's) */
+	uint64_t chunk_max;     /* x86: most events between two reads of *cancel, at
+				 * most 2^32; 0 = BPFX_CANCEL_POLL_INTERVAL. A run with
+				 * no cancel flag gives 2^32: clamped loops then leave
+				 * their fast path only when the budget is near its end */
 };
 
 struct bpfx_jit_prog;

@@ -745,7 +745,10 @@ static void emit_commons(struct jit *j)
 		emit_rr(j, true, 0x85, AUX, AUX);                         /* test r11, r11 */
 		EMIT2(0x75, 5);                                           /* jnz +5 */
 		emit_jmp32(j, j->common[EX_BUDGET]);                      /* jmp budget_exit */
-		emit_mov_ri(j, false, AUX3, BPFX_CANCEL_POLL_INTERVAL);   /* mov r9d, interval */
+		emit_mem(j, EF_W, 0x8b, AUX3, RUNR, RUN_OFF(chunk_max));  /* mov r9, [r12+chunk_max] */
+		emit_rr(j, true, 0x85, AUX3, AUX3);                       /* test r9, r9 */
+		EMIT2(0x75, 6);                                           /* jnz +6 */
+		emit_mov_ri(j, false, AUX3, BPFX_CANCEL_POLL_INTERVAL);   /* mov r9d, interval (6 bytes) */
 		emit_rr(j, true, 0x39, AUX, AUX3);                        /* cmp r11, r9 */
 		emit_op(j, EF_W, 0x0f40 | CC_B, AUX3, AUX, 0);            /* cmovb r9, r11 */
 		emit_rr(j, true, 0x29, AUX, AUX3);                        /* sub r11, r9 */
@@ -951,7 +954,10 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 		patch8(j, to_slow[k]);
 	emit_rr(j, false, 0x31, AUX, AUX);                        /* slow: xor r11d, r11d */
 	patch8(j, store);
-	emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(loop_bound));  /* store: mov [r12+loop_bound], r11 */
+	if (c->reg_bound)
+		emit_mov_rr(j, true, AUX2, AUX);                  /* store: mov r10, r11 */
+	else
+		emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(loop_bound)); /* store: mov [r12+loop_bound], r11 */
 }
 
 /* Back edge of a clamped loop: continue while q < loop_bound; on the way
@@ -961,7 +967,10 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
 {
 	int i = reg_map[c->i], q = reg_map[c->q], n = c->n_k ? AUX2 : reg_map[c->n];
-	emit_mem(j, EF_W, 0x3b, q, RUNR, RUN_OFF(loop_bound));   /* cmp q, [r12+loop_bound] */
+	if (c->reg_bound)
+		emit_rr(j, true, 0x39, q, AUX2);                  /* cmp q, r10 */
+	else
+		emit_mem(j, EF_W, 0x3b, q, RUNR, RUN_OFF(loop_bound)); /* cmp q, [r12+loop_bound] */
 	emit_jcc(j, CC_B, j->addrs[c->t]);                        /* jb head */
 	uint32_t hot = (uint32_t)j->len;
 	emit_mov_rr(j, true, AUX, i);                             /* mov r11, i */

@@ -86,6 +86,7 @@ struct clamp {
 	uint32_t t, bstart, b;
 	uint8_t i, q, x, n, shift;
 	bool ne, n_k;
+	bool reg_bound; /* the bound lives in r10 (nothing in the body uses r10) */
 	int32_t n_imm, d, d2;
 };
 

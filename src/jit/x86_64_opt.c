@@ -613,6 +613,17 @@ int bpfx_x86_plan_clamps(struct jit *j)
 		}
 		if (!ok)
 			continue;
+		/* The bound stays in r10 unless the body has an instruction whose
+		 * code uses r10: division and modulo, atomics. */
+		c.reg_bound = true;
+		for (size_t k = t; k < bstart; k++) {
+			uint8_t code = j->insns[k].code, cls = BPFX_CLASS(code);
+			if (j->ops[k] < 0)
+				continue;
+			if (((cls == BPFX_CLS_ALU || cls == BPFX_CLS_ALU64) && ((code & 0xf0) == 0x30 || (code & 0xf0) == 0x90)) ||
+			    (cls == BPFX_CLS_STX && (code & 0xe0) == BPFX_MODE_ATOMIC))
+				c.reg_bound = false;
+		}
 		/* At the back edge the compared register q is "x at the head + d1";
 		 * the counter i is x itself or the register x is a copy of at the
 		 * end of the body (x = i at the head then holds from the second

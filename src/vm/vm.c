@@ -817,6 +817,9 @@ static int jit_run(const bpfx_prog *prog, const struct bpfx_jit_prog *jp, int po
 	run.jr.pkt_len = run.packet_len;
 	run.jr.may_goto = tc->may_goto_left;
 	run.jr.helper_run = &run;
+	/* Without a cancel flag nothing needs reading every few events: the
+	 * chunks can be long (the budget stays exact either way). */
+	run.jr.chunk_max = o->cancel ? 0 : UINT64_C(1) << 32;
 	uint64_t r0 = bpfx_jit_enter(jp, o->ctx, o->ctx_len, &run.jr);
 	int err = run.jr.status;
 	if (!err && run.status) /* a callback failed and the helper ignored it */
