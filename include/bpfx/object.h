@@ -168,6 +168,13 @@ struct bpfx_func_sig;
  * map whose value struct has one at top level), for bpfx_map_desc's
  * spin_lock_off; BPFX_E_NOENT when it has none. */
 BPFX_API int bpfx_object_map_spin_lock(const bpfx_object *obj, size_t map, uint32_t *off);
+/* The verifier's description of map `map` (an entry of bpfx_verify_opts.maps,
+ * matched by index: fd -1): type, sizes, kind (hash, array, map of maps, or
+ * other; global data sections are arrays), BPFX_MAP_RDONLY_PROG for
+ * read-only data, the spin lock, and .rodata's bytes for constant-string
+ * arguments. Pointers in it point into the object. */
+struct bpfx_map_desc;
+BPFX_API int bpfx_object_map_desc(const bpfx_object *obj, size_t map, struct bpfx_map_desc *out);
 BPFX_API int bpfx_object_prog_func_sigs(const bpfx_object *obj, size_t prog, struct bpfx_func_sig **sigs,
 					size_t *n);
 

@@ -144,6 +144,46 @@ static const struct btf_type *map_value_type(const struct btf *btf, const char *
 	return NULL;
 }
 
+int bpfx_object_map_desc(const bpfx_object *obj, size_t map, struct bpfx_map_desc *out)
+{
+	if (!obj || !out)
+		return BPFX_E_INVAL;
+	struct bpfx_object_map_info mi;
+	int err = bpfx_object_map(obj, map, &mi);
+	if (err)
+		return err;
+	*out = (struct bpfx_map_desc){
+		.fd = -1, .name = mi.name, .type = mi.type, .key_size = mi.key_size,
+		.value_size = mi.value_size, .max_entries = mi.max_entries,
+	};
+	switch (mi.type) {
+	case 1: case 5: case 9: case 10: case 11: /* hash, per-CPU hash, LRU hashes, LPM trie */
+		out->kind = BPFX_MAP_KIND_HASH;
+		break;
+	case 2: case 6: /* array, per-CPU array */
+		out->kind = BPFX_MAP_KIND_ARRAY;
+		break;
+	default: /* global data sections are one-value arrays */
+		out->kind = mi.origin == BPFX_MAP_DATA ? BPFX_MAP_KIND_ARRAY : BPFX_MAP_KIND_OTHER;
+	}
+	if (mi.origin == BPFX_MAP_DATA && mi.readonly)
+		out->flags |= BPFX_MAP_RDONLY_PROG;
+	if (bpfx_object_map_spin_lock(obj, map, &out->spin_lock_off) == 0)
+		out->flags |= BPFX_MAP_SPIN_LOCK;
+	else
+		out->spin_lock_off = 0;
+	/* .rodata: the verifier reads constant strings from it */
+	if (mi.origin == BPFX_MAP_DATA && mi.readonly && mi.data && mi.data_size == mi.value_size && mi.section &&
+	    !strncmp(mi.section, ".rodata", 7) && (!mi.section[7] || mi.section[7] == '.'))
+		out->rodata = mi.data;
+	if ((mi.type == 12 || mi.type == 13) && mi.inner_map != BPFX_NO_MAP &&
+	    mi.inner_map < bpfx_object_map_count(obj)) {
+		out->kind = BPFX_MAP_KIND_OF_MAPS; /* array / hash of maps */
+		out->inner_map = (uint32_t)mi.inner_map;
+	}
+	return 0;
+}
+
 int bpfx_object_map_spin_lock(const bpfx_object *obj, size_t map, uint32_t *off)
 {
 	if (!obj || !off)

@@ -259,28 +259,7 @@ int main(int argc, char **argv)
 				int outer = mi.inner_map != BPFX_NO_MAP && mi.inner_map < nm;
 				if (outer != pass)
 					continue;
-				if (pass == 0) { /* the verifier's description, as bpfx verify builds it */
-					md[i].fd = -1;
-					md[i].name = mi.name;
-					md[i].type = mi.type;
-					md[i].key_size = mi.key_size;
-					md[i].value_size = mi.value_size;
-					md[i].max_entries = mi.max_entries;
-					md[i].kind = (mi.type == 1 || mi.type == 5 || mi.type == 9 || mi.type == 10 ||
-						      mi.type == 11)
-							     ? BPFX_MAP_KIND_HASH
-						     : (mi.type == 2 || mi.type == 6 || mi.origin == BPFX_MAP_DATA)
-							     ? BPFX_MAP_KIND_ARRAY
-							     : BPFX_MAP_KIND_OTHER;
-					if (mi.origin == BPFX_MAP_DATA && mi.readonly)
-						md[i].flags |= BPFX_MAP_RDONLY_PROG;
-				} else {
-					md[i] = (struct bpfx_map_desc){.fd = -1, .name = mi.name, .kind = BPFX_MAP_KIND_OF_MAPS,
-								       .inner_map = (uint32_t)mi.inner_map,
-								       .type = mi.type, .key_size = mi.key_size,
-								       .value_size = mi.value_size,
-								       .max_entries = mi.max_entries};
-				}
+				bpfx_object_map_desc(obj, i, &md[i]); /* as bpfx verify describes it */
 				fds[i] = create_map(&mi, outer ? fds[mi.inner_map] : -1);
 				if (fds[i] < 0) {
 					snprintf(why, sizeof(why), "map '%s' (type %u): %s", mi.name, mi.type, strerror(errno));

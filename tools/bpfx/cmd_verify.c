@@ -50,37 +50,8 @@ static int elf_maps(const char *path, struct bpfx_map_desc **out, size_t *n, bpf
 		return -1;
 	}
 	for (size_t i = 0; i < cnt; i++) {
-		struct bpfx_object_map_info mi;
-		if (bpfx_object_map(obj, i, &mi))
-			continue;
 		m[i].fd = -1;
-		m[i].name = mi.name; /* valid while the object is open */
-		m[i].type = mi.type;
-		m[i].key_size = mi.key_size;
-		m[i].value_size = mi.value_size;
-		m[i].max_entries = mi.max_entries;
-		switch (mi.type) {
-		case 1: case 5: case 9: case 10: case 11: /* hash, per-CPU hash, LRU hashes, LPM trie */
-			m[i].kind = BPFX_MAP_KIND_HASH;
-			break;
-		case 2: case 6: /* array, per-CPU array */
-			m[i].kind = BPFX_MAP_KIND_ARRAY;
-			break;
-		default:
-			m[i].kind = mi.origin == BPFX_MAP_DATA ? BPFX_MAP_KIND_ARRAY : BPFX_MAP_KIND_OTHER;
-		}
-		if (mi.origin == BPFX_MAP_DATA && mi.readonly)
-			m[i].flags |= BPFX_MAP_RDONLY_PROG;
-		if (bpfx_object_map_spin_lock(obj, i, &m[i].spin_lock_off) == 0)
-			m[i].flags |= BPFX_MAP_SPIN_LOCK; /* a struct bpf_spin_lock in the value */
-		/* .rodata: the verifier reads constant strings from it */
-		if (mi.origin == BPFX_MAP_DATA && mi.readonly && mi.data && mi.data_size == mi.value_size &&
-		    mi.section && !strncmp(mi.section, ".rodata", 7) && (!mi.section[7] || mi.section[7] == '.'))
-			m[i].rodata = mi.data;
-		if ((mi.type == 12 || mi.type == 13) && mi.inner_map != BPFX_NO_MAP && mi.inner_map < cnt) {
-			m[i].kind = BPFX_MAP_KIND_OF_MAPS; /* array / hash of maps */
-			m[i].inner_map = (uint32_t)mi.inner_map;
-		}
+		bpfx_object_map_desc(obj, i, &m[i]); /* (a map it cannot describe stays blank) */
 	}
 	*objp = obj;
 	*out = m;
