@@ -58,6 +58,8 @@
  * time in a scratch register; the key is random per compile (or
  * env->blind_key). Costs one or two instructions per immediate. */
 #define BPFX_JIT_BLIND 0x8u
+/* Do not unroll small loops (x86; tests and measurements). */
+#define BPFX_JIT_NO_UNROLL 0x10u
 
 /* Largest max_call_depth the JIT accepts (native stack use is depth * 560 bytes). */
 #define BPFX_JIT_MAX_DEPTH 64

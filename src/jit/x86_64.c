@@ -994,6 +994,26 @@ static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
 	return hot;
 }
 
+size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same)
+{
+	if (j->addrs[i] != (uint32_t)j->len)
+		*same = false;
+	j->addrs[i] = (uint32_t)j->len;
+	if (j->ops[i] < 0)
+		return 1; /* second slot of an lddw: no code */
+	size_t folded = emit_group(j, i);
+	uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
+	bool cond = fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X; /* (a group's writes may not happen) */
+	for (size_t k = 1; k < folded; k++) {
+		if (j->addrs[i + k] != (uint32_t)j->len)
+			*same = false;
+		j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
+	}
+	for (size_t k = 0; k < folded; k++)
+		bpfx_x86_zext_update(j, i + k, folded > 1 && cond);
+	return folded;
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -1038,42 +1058,46 @@ static bool jit_pass(struct jit *j)
 		if (j->is_entry[i] || !j->is_target || j->is_target[i])
 			j->zx = 0; /* reached from elsewhere: nothing known */
 		const struct clamp *cl = j->clamp_id && j->clamp_id[i] ? &j->clamps[j->clamp_id[i] - 1] : NULL;
+		struct unroll *u = j->unroll_of && j->unroll_of[i] ? &j->unrolls[j->unroll_of[i] - 1] : NULL;
 		if (cl && cl->t == i)
 			emit_clamp_setup(j, cl);
-		if (j->loop_end[i] && !j->is_entry[i])
-			pad_loop_head(j, i);
-		uint32_t prev = j->addrs[i]; /* (previous pass) */
-		bool moved = prev != (uint32_t)j->len;
-		j->addrs[i] = (uint32_t)j->len;
-		if (j->ops[i] < 0) {
-			same = same && !moved;
-			continue; /* second slot of an lddw: no code */
+		if (j->loop_end[i] && !j->is_entry[i] && !(u && u->h == i))
+			pad_loop_head(j, i); /* (an unrolled loop runs its copies, placed below) */
+		if (u && u->eb == i) {
+			/* the single copy's back edge, then the copies */
+			bpfx_x86_emit_unrolled(j, u, &same);
+			for (size_t k = i; k <= u->e; k++)
+				j->gend[k] = j->addrs[u->e + 1]; /* (previous pass: big, so never padded) */
+			i = u->e;
+			j->zx = 0; /* the next slot is also reached from the copies */
+			continue;
 		}
-		size_t start = j->len, folded;
-		uint32_t gend;
-		if (cl && cl->bstart == i) {
-			gend = emit_clamp_back(j, cl);
-			folded = cl->b - cl->bstart + 1;
-		} else {
-			folded = emit_group(j, i);
-			gend = (uint32_t)j->len;
+		j->group_end = u ? u->eb : j->count; /* (no pattern across an unrolled back edge) */
+		if (!cl || cl->bstart != i) {
+			size_t start = j->len;
+			size_t folded = bpfx_x86_emit_slots(j, i, &same);
+			for (size_t k = 0; k < folded; k++)
+				j->gend[i + k] = (uint32_t)j->len; /* (for the next pass's loop placement) */
+			i += folded - 1;
+			j->group_end = j->count;
+			if (j->len - start > MAX_INSN_BYTES)
+				j->range_err = true;
+			continue;
 		}
-		for (size_t k = 0; k < folded; k++)
-			j->gend[i + k] = gend; /* (for the next pass's loop placement) */
-		if (moved)
+		j->group_end = j->count;
+		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;
-		uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
-		bool cond = fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X; /* (a group's writes may not happen) */
-		for (size_t k = 1; k < folded; k++) {
-			if (j->addrs[i + k] != (uint32_t)j->len)
+		j->addrs[i] = (uint32_t)j->len;
+		uint32_t gend = emit_clamp_back(j, cl);
+		for (size_t k = i; k <= cl->b; k++) {
+			j->gend[k] = gend;
+			if (k > i && j->addrs[k] != (uint32_t)j->len)
 				same = false;
-			j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
+			if (k > i)
+				j->addrs[k] = (uint32_t)j->len; /* (not jump targets) */
+			bpfx_x86_zext_update(j, k, true);
 		}
-		for (size_t k = 0; k < folded; k++)
-			bpfx_x86_zext_update(j, i + k, folded > 1 && cond);
-		i += folded - 1;
-		if (j->len - start > MAX_INSN_BYTES)
-			j->range_err = true;
+		i = cl->b;
 	}
 	if (j->addrs[j->count] != (uint32_t)j->len)
 		same = false;
@@ -1109,6 +1133,7 @@ static void jit_cleanup(struct jit *j)
 	free(j->pad);
 	free(j->clamps);
 	free(j->clamp_id);
+	bpfx_x86_unroll_free(j);
 }
 
 /* One layout pass, for bpfx_jit_build_settle. */
@@ -1186,8 +1211,14 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		}
 	}
 
+	j->group_end = count;
+	size_t unrolled;
+	if ((err = bpfx_x86_plan_unroll(j, &unrolled))) {
+		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
+	}
 	if ((err = bpfx_jit_build_reserve(&b, 1024 + count * (MAX_INSN_BYTES + 64 + 4 * STUB_BYTES) +
-						      nentries * ENTRY_BYTES)))
+						      nentries * ENTRY_BYTES + unrolled)))
 		goto fail;
 	j->buf = b.buf;
 	j->cap = b.cap;
@@ -1203,6 +1234,14 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	if ((err = bpfx_x86_plan_clamps(j))) {
 		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
 		goto fail;
+	}
+	for (size_t k = 0; k < j->nunrolls && j->clamp_id; k++) { /* (clamped loops stay as they are) */
+		const struct unroll *u = &j->unrolls[k];
+		bool clamped = false;
+		for (size_t i = u->h; i <= u->e; i++)
+			clamped = clamped || j->clamp_id[i];
+		for (size_t i = u->h; i <= u->e && clamped; i++)
+			j->unroll_of[i] = 0;
 	}
 	if ((err = bpfx_jit_build_settle(&b, x86_pass, j)) ||
 	    (err = bpfx_jit_build_finish(&b, j->len, out)))

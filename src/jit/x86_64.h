@@ -4,7 +4,8 @@
  * map, the translation state (struct jit), the bounds-checked buffer, the
  * instruction encoders and jumps. x86_64.c translates instructions and
  * builds the image; x86_64_opt.c holds the liveness analysis and the
- * multi-instruction patterns.
+ * multi-instruction patterns; x86_64_unroll.c the unrolled copies of small
+ * loops.
  */
 #ifndef BPFX_JIT_X86_64_H
 #define BPFX_JIT_X86_64_H
@@ -90,6 +91,28 @@ struct clamp {
 	int32_t n_imm, d, d2;
 };
 
+/*
+ * A small innermost loop emitted a second time as UNROLL_K consecutive
+ * copies (see x86_64_unroll.c): slots h..e, e the only backward jump in it
+ * (to h), eb the first slot of the back edge's group (e, or e - 1 for
+ * `if c goto +1; goto h` and `dst op= v; if dst ==/!= 0 goto h`).
+ */
+#define UNROLL_K 4
+#define UNROLL_MAX_SLOTS 32
+enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS };
+struct unroll {
+	uint32_t h, e, eb;
+	uint8_t kind;       /* enum unroll_kind */
+	int8_t cc;          /* x86 condition under which the loop goes on (UK_CMP, UK_FOLD) */
+	bool test;          /* UK_CMP: a JSET (test instead of cmp) */
+	uint8_t pad;        /* int3 bytes before the first copy (last pass) */
+	uint32_t nout;      /* exit targets: slots after e that the loop jumps to */
+	uint32_t *out;
+	uint32_t *caddr;    /* UNROLL_K * (e - h + 1): the copies' slot offsets (last pass) */
+	uint32_t *save;     /* e - h + 1 + nout: the single copy's offsets while copies are emitted */
+	uint32_t *xstub;    /* (UNROLL_K - 1) * nout: exit stubs of the copies (this pass) */
+};
+
 struct jit {
 	const struct bpfx_diag *d;
 	const struct bpfx_insn *insns;
@@ -120,6 +143,11 @@ struct jit {
 	struct clamp *clamps;
 	uint32_t *clamp_id;  /* per slot: 1 + index in clamps at its head and at its back edge */
 	uint32_t clamp_setup; /* this pass: offset of the open clamped loop's setup */
+	/* unrolled loops (x86_64_unroll.c) */
+	struct unroll *unrolls;
+	size_t nunrolls;
+	uint32_t *unroll_of; /* per slot: 1 + index in unrolls of the loop it is in, or 0 */
+	size_t group_end;    /* patterns never take slots from here on (count: none) */
 	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
 	int mem_scale;
 	uint32_t common[EX__COUNT];
@@ -503,6 +531,14 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
  * j->clamp_id; leaves them NULL when there are none). Returns 0 or
  * BPFX_E_NOMEM. */
 int bpfx_x86_plan_clamps(struct jit *j);
+int bpfx_x86_jcc_of(enum bpfx_op op, bool *test);
+/* x86_64.c: the code of the group at slot i, recording the offsets of its
+ * slots in j->addrs (same = false if one moved); returns the slots taken */
+size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same);
+/* x86_64_unroll.c */
+int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes);
+void bpfx_x86_unroll_free(struct jit *j);
+void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same);
 /* Updates j->zx after instruction i (cond: inside a pattern that starts with
  * a conditional jump). */
 void bpfx_x86_zext_update(struct jit *j, size_t i, bool cond);

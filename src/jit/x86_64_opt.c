@@ -9,7 +9,7 @@
 
 /* ---- two-instruction patterns ------------------------------------------ */
 
-static int jcc_of(enum bpfx_op op, bool *test)
+int bpfx_x86_jcc_of(enum bpfx_op op, bool *test)
 {
 	*test = false;
 	switch (op) {
@@ -53,7 +53,7 @@ static void emit_be16(struct jit *j, int hi, int base, int32_t off);
 
 size_t bpfx_x86_pair(struct jit *j, size_t i)
 {
-	if (i + 1 >= j->count || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
+	if (i + 1 >= j->group_end || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
 		return 0;
 	enum bpfx_op op = (enum bpfx_op)j->ops[i], op2 = (enum bpfx_op)j->ops[i + 1];
 	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
@@ -64,13 +64,13 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		return 4;
 	}
 	bool test;
-	int cc = jcc_of(op, &test);
+	int cc = bpfx_x86_jcc_of(op, &test);
 	/* if <cond> goto L; mov dst, v; goto L  ->  cmp; cmov!cond dst, v; jmp L
 	 * (when polling, L must be before i or after i + 2: then both ways are
 	 * back edges or neither is) */
 	int64_t l3 = (int64_t)i + 1 + x->off;
 	bool three = cc >= 0 && (!j->poll || l3 <= (int64_t)i || l3 > (int64_t)i + 2) &&
-		     i + 2 < j->count && !j->is_target[i + 2] &&
+		     i + 2 < j->group_end && !j->is_target[i + 2] &&
 		     (j->ops[i + 2] == BPFX_OP_JA || j->ops[i + 2] == BPFX_OP_JA32) && is_mov(op2) &&
 		     i + 1 + (int64_t)x->off ==
 			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
@@ -139,7 +139,7 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		return 2;
 	}
 	if ((op == BPFX_OP_LDX_b || op == BPFX_OP_LDX_h || op == BPFX_OP_LDX_w) && op2 == BPFX_OP_LSH64_K &&
-	    y->dst == x->dst && y->imm == 64 - 8 * bpfx_code_size(x->code) && i + 2 < j->count &&
+	    y->dst == x->dst && y->imm == 64 - 8 * bpfx_code_size(x->code) && i + 2 < j->group_end &&
 	    !j->is_target[i + 2] && j->ops[i + 2] == BPFX_OP_ARSH64_K && j->insns[i + 2].dst == x->dst &&
 	    j->insns[i + 2].imm == y->imm) {
 		bpfx_x86_load(j, bpfx_code_size(x->code), true, reg_map[x->dst], reg_map[x->src], x->off); /* movsx dst, [m] */
@@ -193,7 +193,7 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
  */
 static bool be16_at(const struct jit *j, size_t s, int p, int *hi, int32_t *off)
 {
-	if (!j->live_out || s + 3 >= j->count)
+	if (!j->live_out || s + 3 >= j->group_end)
 		return false;
 	for (size_t k = 1; k < 4; k++)
 		if (j->ops[s + k] < 0 || j->is_target[s + k])
@@ -395,7 +395,7 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i)
 {
 	if (!j->live_out)
 		return 0;
-	size_t n = j->count;
+	size_t n = j->group_end;
 #define OPAT(k) (i + (k) < n && j->ops[i + (k)] >= 0 && ((k) == 0 || !j->is_target[i + (k)]))
 #define OP(k) ((enum bpfx_op)j->ops[i + (k)])
 #define X(k) (&j->insns[i + (k)])

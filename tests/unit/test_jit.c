@@ -923,7 +923,8 @@ static size_t gen_loops(struct bpfx_insn *p, size_t *heads, size_t *ends, int *n
 static void test_loops(int programs)
 {
 	static struct bpfx_insn p[240];
-	static const uint32_t modes[3] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR};
+	static const uint32_t modes[5] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR,
+					  BPFX_JIT_NO_UNROLL, BPFX_JIT_POLL | BPFX_JIT_NO_UNROLL};
 	int bad = 0;
 #if defined(__x86_64__)
 	int aligned = 0;
@@ -933,9 +934,9 @@ static void test_loops(int programs)
 		int nl;
 		bool finite;
 		size_t n = gen_loops(p, heads, ends, &nl, &finite);
-		uint32_t flags = modes[t % 3];
-		if (!finite && !flags)
-			flags = BPFX_JIT_POLL; /* (only budget-limited runs) */
+		uint32_t flags = modes[t % 5];
+		if (!finite && !(flags & BPFX_JIT_POLL))
+			flags |= BPFX_JIT_POLL; /* (only budget-limited runs) */
 		struct prog pr;
 		struct bpfx_jit_env env = {.flags = flags};
 		if (prog_load(&pr, p, n, &env) != 0) {
@@ -971,7 +972,7 @@ static void test_loops(int programs)
 		CHECK(ok);
 		bad += !ok;
 #if defined(__x86_64__)
-		for (int l = 0; l < nl; l++) {
+		for (int l = 0; l < nl && (flags & BPFX_JIT_NO_UNROLL); l++) { /* (unrolled: the copies are) */
 			size_t h = bpfx_jit_insn_offset(pr.jit, heads[l]), e = bpfx_jit_insn_offset(pr.jit, ends[l]);
 			if (e - h <= 64) { /* (a clamped loop's exit path counts here, not there) */
 				CHECK_EQ_U64(h % 64, 0);
@@ -986,6 +987,200 @@ static void test_loops(int programs)
 	 * draws, which differ between compilers: 3 of 30 quick-mode programs
 	 * under clang-19.) */
 	CHECK(aligned > 0);
+#endif
+}
+
+/*
+ * Random loops the x86 JIT unrolls (x86_64_unroll.c): one innermost loop
+ * whose body mixes ALU rows, loads and stores through ctx, forward jumps
+ * inside it and out of it (to just after the loop or to the end), exits, with a
+ * back edge of every shape (`if c goto h`, `if c goto +1; goto h`, `dst op=
+ * v; if dst ==/!= 0 goto h`, `goto h`); sometimes entered in the middle
+ * through a forward jump, sometimes re-entered through a backward jump from
+ * after it. A guard counter (r6) usually bounds it; without one it may run
+ * for ever and only budgeted runs are made. Budgets run out everywhere, on
+ * every engine variant, against the reference interpreter.
+ */
+static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
+{
+	static const int fold_ops[5] = {0x00, 0x10, 0x50, 0x40, 0xa0}; /* add sub and or xor */
+	size_t len = 0, fix[24], nfix = 0, skips[24], nskips = 0;
+	p[len++] = MOV64_REG(9, 1);
+	for (int r = 0; r <= 5; r++)
+		p[len++] = MOV64_IMM(r, rnd() % 2 ? (int32_t)(rnd() % 16) : rnd_imm());
+	p[len++] = MOV64_IMM(6, 0);
+	p[len++] = MOV64_IMM(7, 1 + (int32_t)(rnd() % 9));
+	p[len++] = MOV64_IMM(8, rnd_imm());
+	size_t entry = SIZE_MAX;
+	if (rnd() % 3 == 0) {
+		entry = len;
+		p[len++] = JMP_IMM(0x50, (int)(rnd() % 6), 0, 0); /* if rX != 0 goto mid (patched) */
+	}
+	size_t h = len;
+	if (rnd() % 8) {
+		p[len++] = ALU64_IMM(0x00, 6, 1);                                 /* r6 += 1 */
+		fix[nfix++] = len;
+		p[len++] = JMP_IMM(0x20, 6, 1 + (int32_t)(rnd() % 40), 0);        /* if r6 > L goto end */
+	}
+	size_t mid = SIZE_MAX;
+	for (int k = 1 + (int)(rnd() % 10); k > 0; k--) {
+		if (mid == SIZE_MAX && rnd() % 3 == 0)
+			mid = len;
+		int dst = (int)(rnd() % 6), src = (int)(rnd() % 9);
+		switch (rnd() % 8) {
+		case 7: /* the end of the program, from inside the loop, sometimes */
+			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
+			p[len++].off = 1;
+			p[len++] = EXIT();
+			break;
+		case 0: case 1: {
+			int op = alu_ops[rnd() % nalu];
+			p[len++] = from_row(op, dst, src, 0, rnd_imm());
+			if (bpfx_op_table[op].fmt == BPFX_FMT_ALU_K && rnd() % 2)
+				p[len - 1].imm = (int32_t)(rnd() % 64);
+			break;
+		}
+		case 2:
+			p[len++] = STX(BPFX_SZ_DW, 9, src, (int16_t)(8 * (rnd() % 10)));
+			break;
+		case 3:
+			p[len++] = LDX(BPFX_SZ_DW, dst, 9, (int16_t)(8 * (rnd() % 10)));
+			break;
+		case 4: /* out of the loop: just after it (patched later) or to the end */
+			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, rnd() % 2 ? (int32_t)(rnd() % 16) : rnd_imm());
+			fix[nfix++] = len++;
+			break;
+		default: /* forward inside the loop (patched later) */
+			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, rnd() % 2 ? (int32_t)(rnd() % 16) : rnd_imm());
+			skips[nskips++] = len++;
+			break;
+		}
+	}
+	if (mid == SIZE_MAX)
+		mid = h;
+	int form = (int)(rnd() % 5), a = (int)(rnd() % 6);
+	size_t eb = len;
+	switch (form) {
+	case 0: /* if c goto h */
+		p[len] = from_row(jcc_ops[rnd() % njcc], a, (int)(rnd() % 9), 0,
+				  rnd() % 2 ? (int32_t)(rnd() % 16) : rnd_imm());
+		p[len].off = (int16_t)(h - len - 1);
+		len++;
+		break;
+	case 1: /* if c goto +1; goto h */
+		p[len] = from_row(jcc_ops[rnd() % njcc], a, (int)(rnd() % 9), 0,
+				  rnd() % 2 ? (int32_t)(rnd() % 16) : rnd_imm());
+		p[len++].off = 1;
+		p[len] = JA((int16_t)(h - len - 1));
+		len++;
+		break;
+	case 2: { /* dst op= v; if dst ==/!= 0 goto h (32 or 64 bits) */
+		bool w64 = rnd() % 2;
+		int op = fold_ops[rnd() % 5];
+		if (rnd() % 2)
+			p[len++] = w64 ? ALU64_IMM(op, a, (int32_t)(rnd() % 8)) : ALU32_IMM(op, a, (int32_t)(rnd() % 8));
+		else
+			p[len++] = w64 ? ALU64_REG(op, a, (int)(rnd() % 9)) : ALU32_REG(op, a, (int)(rnd() % 9));
+		p[len] = INSN((w64 ? 0x05 : 0x06) | (rnd() % 2 ? 0x10 : 0x50), a, 0, (int16_t)(h - len - 1), 0);
+		len++;
+		break;
+	}
+	case 3: /* goto h */
+		p[len] = JA((int16_t)(h - len - 1));
+		len++;
+		break;
+	default: /* r7 -= 1; if r7 != 0 goto h */
+		p[len++] = ALU64_IMM(0x10, 7, 1);
+		p[len] = JMP_IMM(0x50, 7, 0, (int16_t)(h - len - 1));
+		len++;
+		break;
+	}
+	size_t e = len - 1, after = len;
+	/* forward jumps inside: to a later slot of the loop, the back edge included */
+	for (size_t k = 0; k < nskips; k++)
+		p[skips[k]].off = (int16_t)(skips[k] + 1 + rnd() % (e - skips[k]) - skips[k] - 1);
+	if (entry != SIZE_MAX)
+		p[entry].off = (int16_t)(mid - entry - 1);
+	(void)eb;
+	p[len++] = ALU64_IMM(0x00, 0, 1);                                         /* r0 += 1 */
+	if (rnd() % 3 == 0) {                                                     /* if r6 < M goto h */
+		p[len] = JMP_IMM(0xa0, 6, 1 + (int32_t)(rnd() % 60), 0);
+		p[len].off = (int16_t)(h - len - 1);
+		len++;
+	}
+	size_t end = len;
+	for (int r = 0; r <= 8; r++)
+		p[len++] = STX(BPFX_SZ_DW, 9, r, (int16_t)(8 * r));
+	p[len++] = EXIT();
+	for (size_t k = 0; k < nfix; k++) /* out: after the loop, or the end */
+		p[fix[k]].off = (int16_t)((k == 0 || rnd() % 2 ? end : after) - fix[k] - 1);
+	*head = h;
+	*back = e;
+	return len;
+}
+
+static void test_unroll(int programs)
+{
+	static struct bpfx_insn p[80];
+	static const uint32_t modes[4] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR, BPFX_JIT_POLL};
+	int bad = 0, unrolled = 0;
+	for (int t = 0; t < programs && bad < 5; t++) {
+		size_t h, e;
+		size_t n = gen_unroll(p, &h, &e);
+		uint32_t flags = modes[t % 4];
+		struct prog pr;
+		struct bpfx_jit_env env = {.flags = flags};
+		if (prog_load(&pr, p, n, &env) != 0) {
+			CHECK(!"unroll program loads");
+			bad++;
+			continue;
+		}
+		/* finite? a polled reference run with a large budget decides */
+		uint8_t probe[80] = {0}, mem[80];
+		for (size_t k = 0; k < sizeof(mem); k++)
+			mem[k] = (uint8_t)rnd();
+		memcpy(probe, mem, sizeof(mem));
+		uint64_t args[5] = {(uint64_t)(uintptr_t)probe, sizeof(probe), 0, 0, 0};
+		struct bpfx_jit_env penv = pr.env;
+		struct bpfx_jit_run rr;
+		penv.flags |= BPFX_JIT_POLL;
+		run_init(&rr, UINT64_C(1) << 16);
+		ref_run(pr.insns, pr.count, pr.ops, &penv, 0, args, &rr);
+		bool finite = rr.status != BPFX_E_BUDGET;
+		if (!finite && !(flags & BPFX_JIT_POLL)) {
+			prog_free(&pr);
+			env.flags |= BPFX_JIT_POLL;
+			if (prog_load(&pr, p, n, &env) != 0) {
+				CHECK(!"unroll program loads");
+				bad++;
+				continue;
+			}
+		}
+		bool ok = !finite || diff_run(&pr, mem, sizeof(mem), ~0ull, NULL);
+		for (int b = 0; ok && (pr.env.flags & BPFX_JIT_POLL) && b < 4; b++) /* runs out inside */
+			ok = diff_run(&pr, mem, sizeof(mem), b == 3 ? 40 + rnd() % 400 : rnd() % 40, NULL);
+		if (!ok) {
+			fprintf(stderr, "unroll program %d (flags 0x%x, loop %zu..%zu) differs; dump:\n", t,
+				pr.env.flags, h, e);
+			for (size_t q = 0; q < n; q++)
+				fprintf(stderr, "  %3zu: %02x %u %u %d %d  %s\n", q, p[q].code, p[q].dst, p[q].src,
+					p[q].off, p[q].imm, pr.ops[q] >= 0 ? bpfx_op_table[pr.ops[q]].id : "");
+		}
+		CHECK(ok);
+		bad += !ok;
+#if defined(__x86_64__)
+		/* Was it unrolled? Then the code between the back edge and the
+		 * next slot holds the copies: more than the loop itself. */
+		if (t % 8 == 0) {
+			size_t loop = bpfx_jit_insn_offset(pr.jit, e) - bpfx_jit_insn_offset(pr.jit, h);
+			size_t tail = bpfx_jit_insn_offset(pr.jit, e + 1) - bpfx_jit_insn_offset(pr.jit, e);
+			unrolled += tail > 3 * loop;
+		}
+#endif
+		prog_free(&pr);
+	}
+#if defined(__x86_64__)
+	CHECK(unrolled > 0);
 #endif
 }
 
@@ -2029,6 +2224,7 @@ int main(void)
 	test_random(n / 3, BPFX_JIT_BLIND);
 	test_random(n / 5, BPFX_JIT_BLIND | BPFX_JIT_POLL);
 	test_loops((int)check_scale(n / 3) + 20); /* (valgrind: 30) */
+	test_unroll((int)check_scale(n / 2) + 20);
 
 	/* test-time check that every opcode-table row went through the JIT */
 	for (int k = 0; k < BPFX_OP__COUNT; k++) {

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86_64_unroll.c - small innermost loops run as UNROLL_K consecutive copies.
+ *
+ * A loop h..e qualifies when e is the only backward jump in it (to h), it has
+ * no call, LD_ABS/IND, gotox or may_goto, no function starts in it, it
+ * is at most UNROLL_MAX_SLOTS slots and is not a clamped loop. Its code is
+ * emitted as usual (the "single copy": every jump from elsewhere into the
+ * loop goes there), and after the single copy's back edge come UNROLL_K
+ * copies of the whole loop. The single copy's back edge, when taken, goes to
+ * the first copy; the back edge of copy c < K becomes a jump out of the loop
+ * when its condition fails, and otherwise falls into copy c + 1; the last
+ * copy's back edge goes to the first copy. So a loop that goes round stays in
+ * the copies, with one taken branch per K iterations instead of one per
+ * iteration.
+ *
+ * With BPFX_JIT_POLL that is what makes counting its back edges cheap. The
+ * single copy's back edge charges its own event and enters the copies only
+ * if the chunk (r9) then still holds K - 1 events: `sub r9, K; jae copy1`
+ * (else `add r9, K` and the usual poll). Inside the copies r9 is biased: it
+ * holds the chunk minus K - 1, minus nothing for the back edges taken in
+ * this round of copies (copy c, counted from 0, has c of them not yet
+ * charged, and K - 1 - c still reserved). The back edges of copies 0..K-2
+ * then need no code at all, and the last copy's back edge charges the whole
+ * round and keeps the reserve for the next one with one fused uop: `sub r9,
+ * K; jae copy1`. When that fails, `add r9, K` gives back the true chunk
+ * before this back edge, which polls like any other (exact budget, the same
+ * instruction, poll_slow at the same event) and continues in the single
+ * copy. A jump out of copy c first adds K - 1 - c (an exit stub per copy
+ * and target; the last copy needs none), and so does an exit instruction
+ * (its `ret` goes back to code that reads r9). Nothing else inside the loop
+ * reads r9: there are no calls or run-time failures, and divisions save it.
+ *
+ * Without BPFX_JIT_POLL the copies are the same, with no bias and no exit
+ * stubs.
+ */
+#include "x86_64.h"
+
+static bool unrollable_op(enum bpfx_op op)
+{
+	switch (op) {
+	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX: case BPFX_OP_CALL_LOCAL:
+	case BPFX_OP_GOTOX: case BPFX_OP_MAY_GOTO:
+	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
+	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static bool is_ja(int op)
+{
+	return op == BPFX_OP_JA || op == BPFX_OP_JA32;
+}
+
+/* dst op= v whose x86 form sets ZF from the result (see bpfx_x86_pair) */
+static bool is_flag_op(enum bpfx_op op)
+{
+	switch (op) {
+	CASE4(ADD): CASE4(SUB): CASE4(AND): CASE4(OR): CASE4(XOR):
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Shape of the back edge at e (to h): fills u->eb, kind, cc, test. */
+static bool back_edge(const struct jit *j, struct unroll *u)
+{
+	size_t h = u->h, e = u->e;
+	enum bpfx_op op = (enum bpfx_op)j->ops[e];
+	bool test;
+	u->eb = (uint32_t)e;
+	if (is_ja(op)) {
+		u->kind = UK_ALWAYS;
+		u->cc = -1;
+		if (e > h && !j->is_target[e] && j->ops[e - 1] >= 0 && j->insns[e - 1].off == 1) {
+			int cc = bpfx_x86_jcc_of((enum bpfx_op)j->ops[e - 1], &test);
+			if (cc >= 0) { /* if c goto +1; goto h: on while !c */
+				u->eb = (uint32_t)(e - 1);
+				u->kind = UK_CMP;
+				u->cc = (int8_t)(cc ^ 1);
+				u->test = test;
+			}
+		}
+		return true;
+	}
+	int cc = bpfx_x86_jcc_of(op, &test);
+	if (cc < 0)
+		return false;
+	u->kind = UK_CMP;
+	u->cc = (int8_t)cc;
+	u->test = test;
+	const struct bpfx_insn *y = &j->insns[e];
+	if ((op == BPFX_OP_JEQ_K || op == BPFX_OP_JNE_K || op == BPFX_OP_JEQ32_K || op == BPFX_OP_JNE32_K) &&
+	    y->imm == 0 && e > h && !j->is_target[e] && j->ops[e - 1] >= 0 &&
+	    is_flag_op((enum bpfx_op)j->ops[e - 1]) && j->insns[e - 1].dst == y->dst &&
+	    bpfx_code_is64(j->insns[e - 1].code) == bpfx_code_is64(y->code)) {
+		u->eb = (uint32_t)(e - 1); /* dst op= v; if dst ==/!= 0 goto h */
+		u->kind = UK_FOLD;
+	}
+	return true;
+}
+
+static bool add_out(uint32_t *out, uint32_t *n, uint32_t t)
+{
+	for (uint32_t k = 0; k < *n; k++)
+		if (out[k] == t)
+			return true;
+	if (*n >= UNROLL_MAX_SLOTS + 1)
+		return false;
+	out[(*n)++] = t;
+	return true;
+}
+
+/* Finds the loops to unroll; *extra_bytes bounds the code their copies add. */
+int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
+{
+	*extra_bytes = 0;
+	if (j->blind || !j->is_target || j->env->flags & BPFX_JIT_NO_UNROLL)
+		return 0;
+	uint32_t out[UNROLL_MAX_SLOTS + 1];
+	for (size_t e = 0; e < j->count; e++) {
+		if (j->ops[e] < 0)
+			continue;
+		int64_t t = bpfx_jit_target(j->insns, j->ops, e, false);
+		enum bpfx_op op = (enum bpfx_op)j->ops[e];
+		if (t < 0 || t > (int64_t)e || op == BPFX_OP_GOTOX || op == BPFX_OP_MAY_GOTO)
+			continue;
+		size_t h = (size_t)t, n = e - h + 1;
+		if (n > UNROLL_MAX_SLOTS || j->ops[h] < 0)
+			continue;
+		bool ok = true;
+		uint32_t nout = 0;
+		for (size_t i = h; i <= e && ok; i++) {
+			if (j->ops[i] < 0)
+				continue;
+			if (j->is_entry[i] || (j->unroll_of && j->unroll_of[i]) || !unrollable_op((enum bpfx_op)j->ops[i])) {
+				ok = false;
+				break;
+			}
+			int64_t ti = bpfx_jit_target(j->insns, j->ops, i, false);
+			if (i < e && ti >= 0) {
+				if (ti <= (int64_t)i)
+					ok = false; /* another loop inside */
+				else if (ti > (int64_t)e)
+					ok = add_out(out, &nout, (uint32_t)ti);
+			}
+		}
+		struct unroll u = {.h = (uint32_t)h, .e = (uint32_t)e};
+		if (!ok || !back_edge(j, &u))
+			continue;
+		if (u.kind != UK_ALWAYS && (e + 1 >= j->count || !add_out(out, &nout, (uint32_t)(e + 1))))
+			continue;
+		if (!j->unroll_of && !(j->unroll_of = calloc(j->count, sizeof(uint32_t))))
+			return BPFX_E_NOMEM;
+		if (j->nunrolls % 16 == 0) {
+			struct unroll *nu = realloc(j->unrolls, (j->nunrolls + 16) * sizeof(*nu));
+			if (!nu)
+				return BPFX_E_NOMEM;
+			j->unrolls = nu;
+		}
+		u.nout = nout;
+		u.out = malloc((nout + 1) * sizeof(uint32_t));
+		u.caddr = malloc(UNROLL_K * n * sizeof(uint32_t));
+		u.save = malloc((n + nout) * sizeof(uint32_t));
+		u.xstub = malloc(((UNROLL_K - 1) * nout + 1) * sizeof(uint32_t));
+		j->unrolls[j->nunrolls++] = u;
+		if (!u.out || !u.caddr || !u.save || !u.xstub)
+			return BPFX_E_NOMEM;
+		memcpy(u.out, out, nout * sizeof(uint32_t));
+		/* pessimistic first layout, like the slots' */
+		for (size_t k = 0; k < UNROLL_K * n; k++)
+			u.caddr[k] = (uint32_t)(1024 + (j->count + 2 * k) * 64);
+		for (size_t i = h; i <= e; i++)
+			j->unroll_of[i] = (uint32_t)j->nunrolls;
+		*extra_bytes += UNROLL_K * n * MAX_INSN_BYTES + (UNROLL_K - 1) * nout * 16 + 128;
+	}
+	return 0;
+}
+
+void bpfx_x86_unroll_free(struct jit *j)
+{
+	for (size_t k = 0; k < j->nunrolls; k++) {
+		free(j->unrolls[k].out);
+		free(j->unrolls[k].caddr);
+		free(j->unrolls[k].save);
+		free(j->unrolls[k].xstub);
+	}
+	free(j->unrolls);
+	free(j->unroll_of);
+}
+
+/* Flags of the back edge's condition (not UK_ALWAYS). */
+static void emit_back_cond(struct jit *j, const struct unroll *u)
+{
+	if (u->kind == UK_FOLD)
+		bpfx_x86_insn(j, u->eb, (enum bpfx_op)j->ops[u->eb]); /* add/sub/and/or/xor: sets ZF */
+	else
+		emit_cmp(j, &j->insns[u->eb], u->test);                /* cmp/test */
+}
+
+static void set_addr(struct jit *j, size_t i, bool *same)
+{
+	if (j->addrs[i] != (uint32_t)j->len)
+		*same = false;
+	j->addrs[i] = (uint32_t)j->len;
+}
+
+/* Charge of a taken back edge of the single copy or the last copy: on to
+ * the first copy if the chunk allows (see the file comment), else the usual
+ * poll and on in the single copy (whose head is `single_h`). */
+static void emit_charge(struct jit *j, const struct unroll *u, uint32_t first, uint32_t single_h)
+{
+	emit_alu_ri(j, true, 5, AUX3, UNROLL_K);                       /* sub r9, K */
+	emit_jcc(j, CC_AE, first);                                     /* jae copy1 */
+	emit_alu_ri(j, true, 0, AUX3, UNROLL_K);                       /* add r9, K (the true chunk) */
+	emit_alu_ri(j, true, 5, AUX3, 1);                              /* sub r9, 1 */
+	emit_jcc(j, CC_AE, single_h);                                  /* jae head */
+	emit_exit_jcc(j, -1, u->e, EX_POLL);                           /* jmp poll_stub (then head) */
+	if (j->nstubs)
+		j->stubs[j->nstubs - 1].back = single_h;
+}
+
+void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
+{
+	size_t h = u->h, e = u->e, n = e - h + 1, nout = u->nout;
+	uint32_t single_h = j->addrs[h];
+	/* The single copy's back edge; the loop's exit is past the copies. */
+	for (size_t i = u->eb; i <= e; i++)
+		set_addr(j, i, same);
+	if (u->kind != UK_ALWAYS) {
+		emit_back_cond(j, u);
+		if (j->poll) {
+			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out */
+		} else {
+			emit_jcc(j, u->cc, u->caddr[0]);               /* jcc copy1 */
+			emit_jmp(j, j->addrs[e + 1]);                  /* jmp out */
+		}
+	}
+	if (j->poll)
+		emit_charge(j, u, u->caddr[0], single_h);
+	else if (u->kind == UK_ALWAYS)
+		emit_jmp(j, u->caddr[0]);                              /* jmp copy1 */
+	/* Exit stubs of copies 0..K-2: give back the reserve, then leave. */
+	if (j->poll) {
+		for (size_t c = 0; c + 1 < UNROLL_K; c++) {
+			for (size_t m = 0; m < nout; m++) {
+				u->xstub[c * nout + m] = (uint32_t)j->len;
+				emit_alu_ri(j, true, 0, AUX3, (int32_t)(UNROLL_K - 1 - c)); /* add r9, K-1-c */
+				emit_jmp(j, j->addrs[u->out[m]]);                  /* jmp target */
+			}
+		}
+	}
+	/* The copies start a 64-byte block (nothing runs into the int3 bytes:
+	 * the code above ends in a jmp). */
+	size_t p;
+	if (j->pad_frozen) {
+		p = u->pad;
+	} else {
+		p = (64 - (j->len & 63)) & 63;
+		u->pad = (uint8_t)p;
+	}
+	while (p--)
+		EMIT1(0xcc); /* int3 */
+	/* The copies, emitted with the slots' offsets swapped for the copy's own
+	 * (and, for copies 0..K-2 when polling, targets outside the loop for
+	 * their exit stubs). */
+	memcpy(u->save, &j->addrs[h], n * sizeof(uint32_t));
+	for (size_t m = 0; m < nout; m++)
+		u->save[n + m] = j->addrs[u->out[m]];
+	for (size_t c = 0; c < UNROLL_K; c++) {
+		uint32_t *ca = &u->caddr[c * n];
+		bool last = c + 1 == UNROLL_K;
+		memcpy(&j->addrs[h], ca, n * sizeof(uint32_t));
+		for (size_t m = 0; m < nout; m++)
+			j->addrs[u->out[m]] = j->poll && !last ? u->xstub[c * nout + m] : u->save[n + m];
+		j->zx = 0;
+		j->group_end = u->eb;
+		for (size_t i = h; i < u->eb;) {
+			if (j->is_target[i])
+				j->zx = 0;
+			if (j->poll && !last && j->ops[i] == BPFX_OP_EXIT) {
+				set_addr(j, i, same);
+				emit_alu_ri(j, true, 0, AUX3, (int32_t)(UNROLL_K - 1 - c)); /* add r9, K-1-c */
+				bpfx_x86_insn(j, i, BPFX_OP_EXIT);                  /* (ret: the caller reads r9) */
+				i++;
+				continue;
+			}
+			size_t start = j->len;
+			i += bpfx_x86_emit_slots(j, i, same);
+			if (j->len - start > MAX_INSN_BYTES)
+				j->range_err = true;
+		}
+		j->group_end = j->count;
+		for (size_t i = u->eb; i <= e; i++)
+			set_addr(j, i, same);
+		if (!last) {
+			if (u->kind != UK_ALWAYS) {
+				emit_back_cond(j, u);
+				emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]); /* j!cc out (then the next copy) */
+			}
+			memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
+			continue;
+		}
+		memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
+		memcpy(&j->addrs[h], u->save, n * sizeof(uint32_t));
+		for (size_t m = 0; m < nout; m++)
+			j->addrs[u->out[m]] = u->save[n + m];
+		if (!j->poll) {
+			if (u->kind == UK_ALWAYS) {
+				emit_jmp(j, u->caddr[0]);              /* jmp copy1 */
+			} else {
+				emit_back_cond(j, u);
+				emit_jcc(j, u->cc, u->caddr[0]);       /* jcc copy1 (else out, below) */
+			}
+			continue;
+		}
+		size_t skip = 0;
+		if (u->kind != UK_ALWAYS) {
+			emit_back_cond(j, u);
+			skip = emit_jcc8_fwd(j, u->cc ^ 1);            /* j!cc out (below) */
+		}
+		emit_charge(j, u, u->caddr[0], single_h);
+		if (skip)
+			patch8(j, skip);
+	}
+}
