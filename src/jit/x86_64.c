@@ -908,7 +908,20 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
 	size_t to_slow[6];
 	int nslow = 0;
-	j->clamp_setup = (uint32_t)j->len;
+	if (c->fast) { /* entered from above: the counter is known, so are the back edges */
+		emit_alu_ri(j, true, 7, AUX3, (int32_t)c->trips);          /* cmp r9, trips */
+		size_t general = emit_jcc8_fwd(j, CC_B);                   /* jb general */
+		emit_mem(j, EF_W, 0x89, i, RUNR, RUN_OFF(loop_i0));        /* mov [r12+loop_i0], i */
+		if (c->reg_bound) {
+			emit_mov_ri(j, true, AUX2, c->n_imm);              /* mov r10, n */
+		} else {
+			emit_mov_ri(j, true, AUX, c->n_imm);               /* mov r11, n */
+			emit_mem(j, EF_W, 0x89, AUX, RUNR, RUN_OFF(loop_bound)); /* mov [r12+loop_bound], r11 */
+		}
+		emit_jmp(j, j->addrs[c->t]);                               /* jmp head */
+		patch8(j, general);
+	}
+	j->clamp_setup = (uint32_t)j->len; /* (general: also re-entered from the exit path) */
 	emit_mem(j, EF_W, 0x89, i, RUNR, RUN_OFF(loop_i0));      /* mov [r12+loop_i0], i */
 	if (c->x != c->i) {
 		emit_mov_rr(j, true, AUX, reg_map[c->x]);         /* mov r11, x */

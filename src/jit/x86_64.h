@@ -89,6 +89,12 @@ struct clamp {
 	bool ne, n_k;
 	bool reg_bound; /* the bound lives in r10 (nothing in the body uses r10) */
 	int32_t n_imm, d, d2;
+	/* The counter's value on entry is a constant (set by a mov just before
+	 * the loop) and n an immediate: the loop takes `trips` back edges, so
+	 * an entry with at least that many events in the chunk skips the
+	 * general entry code (bpfx_x86_plan_clamps). */
+	bool fast;
+	uint32_t trips;
 };
 
 /*

@@ -531,6 +531,60 @@ static bool clamp_body_ok(const struct jit *j, size_t k)
 	return cls != BPFX_CLS_JMP && cls != BPFX_CLS_JMP32;
 }
 
+/*
+ * The number of back edges a clamped loop takes when it is entered with a
+ * counter known at compile time: the last write to i before the head, with
+ * nothing jumping in between, is a mov of an immediate, the loop compares i
+ * itself (no offset, no copy) with an immediate, and i reaches the end
+ * without wrapping around (for `!=`: lands on n exactly). Sets c->fast and
+ * c->trips, or leaves them clear.
+ */
+static void clamp_trips(const struct jit *j, struct clamp *c)
+{
+	if (!c->n_k || c->q != c->i || c->x != c->i || c->d || c->t == 0)
+		return;
+	uint64_t i0 = 0;
+	bool found = false;
+	for (size_t k = c->t; k-- > 0;) {
+		if (j->ops[k] < 0)
+			return; /* (an lddw: keep it simple) */
+		enum bpfx_op op = (enum bpfx_op)j->ops[k];
+		uint8_t cls = BPFX_CLASS(j->insns[k].code);
+		if (cls == BPFX_CLS_JMP || cls == BPFX_CLS_JMP32)
+			return; /* (a call, a jump or an exit) */
+		uint16_t use, def;
+		use_def(j, k, &use, &def);
+		if ((def >> c->i) & 1) {
+			if (op == BPFX_OP_MOV64_K)
+				i0 = (uint64_t)(int64_t)j->insns[k].imm;
+			else if (op == BPFX_OP_MOV32_K)
+				i0 = (uint32_t)j->insns[k].imm;
+			else
+				return;
+			found = true;
+			break;
+		}
+		if (j->is_target[k])
+			return; /* (another way in) */
+	}
+	if (!found)
+		return;
+	uint64_t n = (uint64_t)(int64_t)c->n_imm, step = UINT64_C(1) << c->shift, trips;
+	if (c->ne) {
+		if (n <= i0 || (n - i0) % step)
+			return;
+		trips = (n - i0) / step - 1;
+	} else {
+		if (i0 > UINT64_MAX - step || n > UINT64_MAX - step)
+			return; /* (could wrap around) */
+		trips = i0 + step >= n ? 0 : (n - i0 + step - 1) / step - 1;
+	}
+	if (trips > INT32_MAX)
+		return;
+	c->fast = true;
+	c->trips = (uint32_t)trips;
+}
+
 int bpfx_x86_plan_clamps(struct jit *j)
 {
 	size_t n = j->count;
@@ -659,6 +713,7 @@ int bpfx_x86_plan_clamps(struct jit *j)
 			continue;
 		if (j->is_target[bstart] || (bstart != b && j->is_target[b]))
 			continue;
+		clamp_trips(j, &c);
 		if (nc == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			struct clamp *q = realloc(j->clamps, ncap * sizeof(*q));

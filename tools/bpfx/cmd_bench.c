@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,10 +204,16 @@ static int cmp_double(const void *a, const void *b)
  * runner, a warm-up that calibrates a batch to about min_time / batches, and
  * then `batches` rounds that run one batch of every runner in turn (so that
  * native and the engines see the same machine load), reporting the median
- * batch. ns[i] < 0 if runner i failed (already reported). Returns 0 or -1.
+ * batch. ns[i] < 0 if runner i failed (already reported). paired[i] (i > 0)
+ * is the median over the rounds of runner i's batch time over runner i-1's
+ * in the same round (0 with a fixed number of runs): on a shared machine
+ * whose speed drifts, a ratio of neighbours in time is steadier than a ratio
+ * of medians. Returns 0 or -1.
  */
-static int measure_all(struct runner *r, int n, const struct bench_opts *o, double *ns)
+static int measure_all(struct runner *r, int n, const struct bench_opts *o, double *ns, double *paired)
 {
+	for (int i = 0; i < n; i++)
+		paired[i] = 0;
 	if (o->iterations) {
 		int bad = 0;
 		for (int i = 0; i < n; i++)
@@ -237,6 +244,13 @@ static int measure_all(struct runner *r, int n, const struct bench_opts *o, doub
 		for (int i = 0; i < n; i++)
 			if ((times[i][b] = run_batch(&r[i], count[i])) < 0)
 				return -1;
+	for (int i = 1; i < n; i++) {
+		double q[MAX_BATCHES];
+		for (int b = 0; b < o->batches; b++)
+			q[b] = times[i - 1][b] > 0 ? times[i][b] / times[i - 1][b] : 0;
+		qsort(q, (size_t)o->batches, sizeof(double), cmp_double);
+		paired[i] = q[o->batches / 2];
+	}
 	for (int i = 0; i < n; i++) {
 		qsort(times[i], (size_t)o->batches, sizeof(double), cmp_double);
 		ns[i] = times[i][o->batches / 2];
@@ -358,6 +372,8 @@ struct row {
 	size_t insns;
 	double native_ns;
 	double ns[MAX_COLS]; /* < 0: not measured */
+	double paired[MAX_COLS]; /* budget column: median over rounds of its batch / the plain
+				  * column's batch of the same round (<= 0: none) */
 };
 
 static uint8_t *alloc_mem(uint64_t len)
@@ -397,7 +413,7 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 	row->name = d->name;
 	row->native_ns = -1;
 	for (int e = 0; e < MAX_COLS; e++)
-		row->ns[e] = -1;
+		row->ns[e] = -1, row->paired[e] = 0;
 	if (!pristine || !after || !work) {
 		fprintf(stderr, "bpfx bench: %s: out of memory\n", d->name);
 		goto out;
@@ -485,14 +501,17 @@ static int bench_one(const struct bpfx_bench_desc *d, const struct bench_opts *o
 	/* From `after`, every correct runner repeats its result exactly (and a
 	 * failed engine may have left anything in `work`). */
 	memcpy(work, after, (size_t)len);
-	double ns[MAX_COLS + 1];
-	if (measure_all(runners, nrun, o, ns))
+	double ns[MAX_COLS + 1], paired[MAX_COLS + 1];
+	if (measure_all(runners, nrun, o, ns, paired))
 		failed = 1;
 	for (int i = 0; i < nrun; i++) {
 		if (which[i] < 0)
 			row->native_ns = ns[i];
 		else
 			row->ns[which[i]] = ns[i];
+		int e = which[i];
+		if (i > 0 && e > 0 && which[i - 1] == e - 1 && o->cols[e].budget && !o->cols[e - 1].budget)
+			row->paired[e] = paired[i];
 	}
 	ret = failed;
 out:
@@ -580,18 +599,34 @@ static void print_table(const struct row *rows, int nrows, const struct bench_op
 	}
 	printf("\n");
 	/* With --budget each engine's budget column follows its plain one: the
-	 * cost of budget accounting, from the same rounds. */
+	 * cost of budget accounting, from the same rounds (per program, the
+	 * median of the rounds' paired ratios; with --iterations, the ratio of
+	 * the two times). */
 	for (int e = 0; e + 1 < o->ncols; e++) {
 		if (!o->cols[e + 1].budget || o->cols[e].budget || !n[e] || n[e] != n[e + 1])
 			continue;
 		double *q = calloc((size_t)n[e], sizeof(double));
 		if (!q)
 			continue;
-		for (int i = 0; i < n[e]; i++)
-			q[i] = ratios[e + 1][i] / ratios[e][i];
-		double g = geomean(q, n[e]);
-		printf("budget overhead on %s: %+.1f%% (geomean of %s / %s over %d programs)\n",
-		       bpfx_engine_name(o->cols[e].engine), (g - 1) * 100, o->cols[e + 1].name, o->cols[e].name, n[e]);
+		int m = 0;
+		bool paired = true;
+		for (int i = 0; i < nrows; i++) {
+			if (rows[i].ns[e] <= 0 || rows[i].ns[e + 1] <= 0 || m >= n[e])
+				continue;
+			paired = paired && rows[i].paired[e + 1] > 0;
+			q[m++] = rows[i].paired[e + 1] > 0 ? rows[i].paired[e + 1] : rows[i].ns[e + 1] / rows[i].ns[e];
+		}
+		double g = geomean(q, m);
+		printf("budget overhead on %s: %+.1f%% (geomean over %d programs of %s / %s%s)\n",
+		       bpfx_engine_name(o->cols[e].engine), (g - 1) * 100, m, o->cols[e + 1].name, o->cols[e].name,
+		       paired ? ", each the median of its rounds' ratios" : "");
+		for (int i = 0, k = 0; i < nrows; i++) { /* per program, in table order */
+			if (rows[i].ns[e] <= 0 || rows[i].ns[e + 1] <= 0 || k >= m)
+				continue;
+			printf("%s%s %+.1f%%", k % 8 ? ", " : "  ", rows[i].name, (q[k] - 1) * 100);
+			if (++k % 8 == 0 || k == m)
+				printf("\n");
+		}
 		free(q);
 	}
 	for (int e = 0; e < o->ncols; e++)
