@@ -595,7 +595,9 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_JA:
 	case BPFX_OP_JA32: {
 		size_t t = i + 1 + (int64_t)(op == BPFX_OP_JA ? x->off : x->imm);
-		if (t <= i && j->poll)
+		if (j->uctx && t == j->uctx->h)
+			bpfx_x86_unroll_back(j, i, -1); /* (a back edge of an unrolled loop) */
+		else if (t <= i && j->poll)
 			emit_poll_jump(j, i, t);
 		else if (t != i + 1)
 			emit_jmp(j, j->addrs[t]); /* jmp target */
@@ -1086,6 +1088,9 @@ static bool jit_pass(struct jit *j)
 			continue;
 		}
 		j->group_end = u ? u->eb : j->count; /* (no pattern across an unrolled back edge) */
+		j->uctx = u; /* (its back edges before eb go to the copies) */
+		j->umode = UM_SINGLE;
+		j->unext = u ? u->caddr[0] : 0;
 		if (!cl || cl->bstart != i) {
 			size_t start = j->len;
 			size_t folded = bpfx_x86_emit_slots(j, i, &same);
@@ -1093,11 +1098,13 @@ static bool jit_pass(struct jit *j)
 				j->gend[i + k] = (uint32_t)j->len; /* (for the next pass's loop placement) */
 			i += folded - 1;
 			j->group_end = j->count;
+			j->uctx = NULL;
 			if (j->len - start > MAX_INSN_BYTES)
 				j->range_err = true;
 			continue;
 		}
 		j->group_end = j->count;
+		j->uctx = NULL;
 		if (j->addrs[i] != (uint32_t)j->len)
 			same = false;
 		j->addrs[i] = (uint32_t)j->len;

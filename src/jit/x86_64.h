@@ -101,15 +101,19 @@ struct clamp {
  * A small innermost loop emitted a second time as UNROLL_K consecutive
  * copies (see x86_64_unroll.c): slots h..e, e the only backward jump in it
  * (to h), eb the first slot of the back edge's group (e, or e - 1 for
- * `if c goto +1; goto h` and `dst op= v; if dst ==/!= 0 goto h`).
+ * `if c goto +1; goto h` and `dst op= v; if dst ==/!= 0 goto h`, or e - 2
+ * for `if c goto h; mov dst, v; goto h`, a cmov and an unconditional back
+ * edge).
  */
 #define UNROLL_K 4
 #define UNROLL_MAX_SLOTS 32
-enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS };
+enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS, UK_SELECT };
+enum unroll_mode { UM_SINGLE, UM_MID, UM_LAST }; /* the single copy, copies 0..K-2, the last */
 struct unroll {
 	uint32_t h, e, eb;
 	uint8_t kind;       /* enum unroll_kind */
-	int8_t cc;          /* x86 condition under which the loop goes on (UK_CMP, UK_FOLD) */
+	int8_t cc;          /* x86 condition under which the loop goes on (UK_CMP, UK_FOLD);
+			     * UK_SELECT: the jump's (then the poll is eb's, else e's) */
 	bool test;          /* UK_CMP: a JSET (test instead of cmp) */
 	uint8_t pad;        /* int3 bytes before the first copy (last pass) */
 	uint32_t nout;      /* exit targets: slots after e that the loop jumps to */
@@ -117,6 +121,7 @@ struct unroll {
 	uint32_t *caddr;    /* UNROLL_K * (e - h + 1): the copies' slot offsets (last pass) */
 	uint32_t *save;     /* e - h + 1 + nout: the single copy's offsets while copies are emitted */
 	uint32_t *xstub;    /* (UNROLL_K - 1) * nout: exit stubs of the copies (this pass) */
+	uint32_t shead;     /* the single copy's head (this pass, once its back edge is out) */
 };
 
 struct jit {
@@ -154,6 +159,11 @@ struct jit {
 	size_t nunrolls;
 	uint32_t *unroll_of; /* per slot: 1 + index in unrolls of the loop it is in, or 0 */
 	size_t group_end;    /* patterns never take slots from here on (count: none) */
+	struct unroll *uctx; /* while emitting slots h..eb-1 of an unrolled loop: its back
+			      * edges to h go through bpfx_x86_unroll_back */
+	uint8_t umode;       /* enum unroll_mode */
+	uint32_t unext;      /* where a back edge goes on: the next copy's head (UM_MID),
+			      * else the first copy's */
 	int mem_index;      /* >= 0: emit_mem addresses [base + mem_index << mem_scale + disp] */
 	int mem_scale;
 	uint32_t common[EX__COUNT];
@@ -459,6 +469,9 @@ static inline void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_k
 	j->stubs[j->nstubs++].back = (uint32_t)j->len;
 }
 
+/* x86_64_unroll.c: a back edge of an unrolled loop (j->uctx) */
+void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc);
+
 /* Poll point: budget, then cancel. */
 static inline void emit_poll(struct jit *j, size_t insn)
 {
@@ -472,6 +485,10 @@ static inline void emit_poll(struct jit *j, size_t insn)
  * decrement, then straight to the target unless it ran out. */
 static inline void emit_poll_jump(struct jit *j, size_t insn, size_t target)
 {
+	if (j->uctx && target == j->uctx->h) {
+		bpfx_x86_unroll_back(j, insn, -1);  /* (a back edge of an unrolled loop) */
+		return;
+	}
 	emit_alu_ri(j, true, 5, AUX3, 1);          /* sub r9, 1 */
 	emit_jcc(j, CC_AE, j->addrs[target]);      /* jae target */
 	emit_exit_jcc(j, -1, insn, EX_POLL);       /* jmp poll_stub (then to target) */
@@ -482,6 +499,10 @@ static inline void emit_poll_jump(struct jit *j, size_t insn, size_t target)
 /* Conditional jump to BPF instruction `target`; a taken backward jump polls. */
 static inline void emit_branch(struct jit *j, size_t insn, int cc, size_t target)
 {
+	if (j->uctx && target == j->uctx->h) {
+		bpfx_x86_unroll_back(j, insn, cc);  /* (a back edge of an unrolled loop) */
+		return;
+	}
 	if (j->poll && target <= insn) {
 		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
 		emit_poll_jump(j, insn, target);
@@ -538,6 +559,7 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
  * BPFX_E_NOMEM. */
 int bpfx_x86_plan_clamps(struct jit *j);
 int bpfx_x86_jcc_of(enum bpfx_op op, bool *test);
+int bpfx_x86_emit_select(struct jit *j, size_t i);
 /* x86_64.c: the code of the group at slot i, recording the offsets of its
  * slots in j->addrs (same = false if one moved); returns the slots taken */
 size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same);

@@ -51,6 +51,36 @@ static bool is_mov(enum bpfx_op op)
 static bool be16_at(const struct jit *j, size_t s, int p, int *hi, int32_t *off);
 static void emit_be16(struct jit *j, int hi, int base, int32_t off);
 
+/* `if <cond> goto ...; mov dst, v` at slots i, i + 1 as `cmp; cmov!cond dst,
+ * v` (v in r11 first if it is an immediate or a 32-bit source); the flags
+ * are the cmp's after it. Returns the x86 condition of the jump. */
+int bpfx_x86_emit_select(struct jit *j, size_t i)
+{
+	const struct bpfx_insn *x = &j->insns[i], *y = &j->insns[i + 1];
+	enum bpfx_op op2 = (enum bpfx_op)j->ops[i + 1];
+	bool test;
+	int cc = bpfx_x86_jcc_of((enum bpfx_op)j->ops[i], &test);
+	int dst = reg_map[y->dst], v = AUX;
+	switch (op2) {
+	case BPFX_OP_MOV32_K:
+	case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
+		if (blinded(j, y->imm))
+			emit_blind_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* r11 = imm */
+		else
+			emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
+		break;
+	case BPFX_OP_MOV32_X:
+		emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
+		break;
+	default:
+		v = reg_map[y->src];
+		break;
+	}
+	emit_cmp(j, x, test);
+	emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
+	return cc;
+}
+
 size_t bpfx_x86_pair(struct jit *j, size_t i)
 {
 	if (i + 1 >= j->group_end || !j->is_target || j->is_target[i + 1] || j->ops[i + 1] < 0)
@@ -75,24 +105,7 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 		     i + 1 + (int64_t)x->off ==
 			     i + 3 + (int64_t)(j->ops[i + 2] == BPFX_OP_JA ? j->insns[i + 2].off : j->insns[i + 2].imm);
 	if (cc >= 0 && (x->off == 1 || three) && is_mov(op2)) {
-		int dst = reg_map[y->dst], v = AUX;
-		switch (op2) {
-		case BPFX_OP_MOV32_K:
-		case BPFX_OP_MOV64_K: /* (before the cmp: may be a flag-clobbering xor) */
-			if (blinded(j, y->imm))
-				emit_blind_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* r11 = imm */
-			else
-				emit_mov_ri(j, op2 == BPFX_OP_MOV64_K, AUX, y->imm); /* mov r11, imm */
-			break;
-		case BPFX_OP_MOV32_X:
-			emit_mov_rr(j, false, AUX, reg_map[y->src]);  /* mov r11d, src32 */
-			break;
-		default:
-			v = reg_map[y->src];
-			break;
-		}
-		emit_cmp(j, x, test);
-		emit_op(j, EF_W, 0x0f40 | (cc ^ 1), dst, v, 0);       /* cmov!cc dst, v */
+		bpfx_x86_emit_select(j, i);
 		if (x->off == 1)
 			return 2;
 		size_t l = (size_t)l3;

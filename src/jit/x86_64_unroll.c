@@ -2,15 +2,17 @@
 /*
  * x86_64_unroll.c - small innermost loops run as UNROLL_K consecutive copies.
  *
- * A loop h..e qualifies when e is the only backward jump in it (to h), it has
- * no call, LD_ABS/IND, gotox or may_goto, no function starts in it, it
- * is at most UNROLL_MAX_SLOTS slots and is not a clamped loop. Its code is
+ * A loop h..e qualifies when every backward jump in it goes to h (e is the
+ * last of them), it has no call, LD_ABS/IND, gotox or may_goto, no function
+ * starts in it, it is at most UNROLL_MAX_SLOTS slots and is not a clamped
+ * loop. Its code is
  * emitted as usual (the "single copy": every jump from elsewhere into the
  * loop goes there), and after the single copy's back edge come UNROLL_K
  * copies of the whole loop. The single copy's back edge, when taken, goes to
- * the first copy; the back edge of copy c < K becomes a jump out of the loop
- * when its condition fails, and otherwise falls into copy c + 1; the last
- * copy's back edge goes to the first copy. So a loop that goes round stays in
+ * the first copy; the back edge e of copy c < K becomes a jump out of the
+ * loop when its condition fails, and otherwise falls into copy c + 1, and
+ * its other back edges jump to copy c + 1; the last copy's back edges go to
+ * the first copy. So a loop that goes round stays in
  * the copies, with one taken branch per K iterations instead of one per
  * iteration.
  *
@@ -54,6 +56,11 @@ static bool is_ja(int op)
 	return op == BPFX_OP_JA || op == BPFX_OP_JA32;
 }
 
+static bool is_mov(int op)
+{
+	return op == BPFX_OP_MOV32_K || op == BPFX_OP_MOV64_K || op == BPFX_OP_MOV32_X || op == BPFX_OP_MOV64_X;
+}
+
 /* dst op= v whose x86 form sets ZF from the result (see bpfx_x86_pair) */
 static bool is_flag_op(enum bpfx_op op)
 {
@@ -72,6 +79,17 @@ static bool back_edge(const struct jit *j, struct unroll *u)
 	enum bpfx_op op = (enum bpfx_op)j->ops[e];
 	bool test;
 	u->eb = (uint32_t)e;
+	if (is_ja(op) && e >= h + 2 && !j->is_target[e] && !j->is_target[e - 1] && j->ops[e - 2] >= 0 &&
+	    is_mov(j->ops[e - 1]) && bpfx_jit_target(j->insns, j->ops, e - 2, false) == (int64_t)h) {
+		int cc = bpfx_x86_jcc_of((enum bpfx_op)j->ops[e - 2], &test);
+		if (cc >= 0) { /* if c goto h; mov dst, v; goto h: cmov, then on */
+			u->eb = (uint32_t)(e - 2);
+			u->kind = UK_SELECT;
+			u->cc = (int8_t)cc;
+			u->test = test;
+			return true;
+		}
+	}
 	if (is_ja(op)) {
 		u->kind = UK_ALWAYS;
 		u->cc = -1;
@@ -121,7 +139,7 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 	if (j->blind || !j->is_target || j->env->flags & BPFX_JIT_NO_UNROLL)
 		return 0;
 	uint32_t out[UNROLL_MAX_SLOTS + 1];
-	for (size_t e = 0; e < j->count; e++) {
+	for (size_t e = j->count; e-- > 0;) { /* (from the end: the longest loop of a head first) */
 		if (j->ops[e] < 0)
 			continue;
 		int64_t t = bpfx_jit_target(j->insns, j->ops, e, false);
@@ -142,8 +160,11 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 			}
 			int64_t ti = bpfx_jit_target(j->insns, j->ops, i, false);
 			if (i < e && ti >= 0) {
-				if (ti <= (int64_t)i)
+				if (ti <= (int64_t)i && (size_t)ti != h)
 					ok = false; /* another loop inside */
+				else if ((size_t)ti == h && i + 2 < e && is_ja(j->ops[i + 2]) &&
+					 bpfx_jit_target(j->insns, j->ops, i + 2, false) == (int64_t)h)
+					ok = false; /* (`if c goto h; mov; goto h` is one pattern: only as eb) */
 				else if (ti > (int64_t)e)
 					ok = add_out(out, &nout, (uint32_t)ti);
 			}
@@ -192,11 +213,13 @@ void bpfx_x86_unroll_free(struct jit *j)
 	free(j->unroll_of);
 }
 
-/* Flags of the back edge's condition (not UK_ALWAYS). */
+/* Flags of the back edge's condition (not UK_ALWAYS); UK_SELECT: the cmov. */
 static void emit_back_cond(struct jit *j, const struct unroll *u)
 {
 	if (u->kind == UK_FOLD)
 		bpfx_x86_insn(j, u->eb, (enum bpfx_op)j->ops[u->eb]); /* add/sub/and/or/xor: sets ZF */
+	else if (u->kind == UK_SELECT)
+		bpfx_x86_emit_select(j, u->eb);                        /* cmp; cmov!cc */
 	else
 		emit_cmp(j, &j->insns[u->eb], u->test);                /* cmp/test */
 }
@@ -210,39 +233,93 @@ static void set_addr(struct jit *j, size_t i, bool *same)
 
 /* Charge of a taken back edge of the single copy or the last copy: on to
  * the first copy if the chunk allows (see the file comment), else the usual
- * poll and on in the single copy (whose head is `single_h`). */
-static void emit_charge(struct jit *j, const struct unroll *u, uint32_t first, uint32_t single_h)
+ * poll (as instruction `insn`, or for a select: `insn` if r10b says its jump
+ * was taken, else `insn2`) and on in the single copy (head `single_h`). */
+static void emit_charge(struct jit *j, size_t insn, size_t insn2, bool select, uint32_t first,
+			uint32_t single_h)
 {
 	emit_alu_ri(j, true, 5, AUX3, UNROLL_K);                       /* sub r9, K */
-	emit_jcc(j, CC_AE, first);                                     /* jae copy1 */
+	emit_jcc(j, CC_AE, first);                                     /* jae copy0 */
 	emit_alu_ri(j, true, 0, AUX3, UNROLL_K);                       /* add r9, K (the true chunk) */
 	emit_alu_ri(j, true, 5, AUX3, 1);                              /* sub r9, 1 */
 	emit_jcc(j, CC_AE, single_h);                                  /* jae head */
-	emit_exit_jcc(j, -1, u->e, EX_POLL);                           /* jmp poll_stub (then head) */
+	if (select) {
+		emit_op(j, EF_BRM, 0x84, AUX2, AUX2, 0);               /* test r10b, r10b */
+		emit_exit_jcc(j, CC_NE, insn, EX_POLL);                /* jnz poll_stub(insn) (then head) */
+		if (j->nstubs)
+			j->stubs[j->nstubs - 1].back = single_h;
+		insn = insn2;
+	}
+	emit_exit_jcc(j, -1, insn, EX_POLL);                           /* jmp poll_stub (then head) */
 	if (j->nstubs)
 		j->stubs[j->nstubs - 1].back = single_h;
+}
+
+/* A back edge to h at `insn` (before eb; flags set for condition cc, or cc
+ * < 0: always): on to the next copy, or charged like the last copy's. */
+void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc)
+{
+	const struct unroll *u = j->uctx;
+	if (!j->poll || j->umode == UM_MID) {
+		if (cc < 0)
+			emit_jmp(j, j->unext);                         /* jmp next copy */
+		else
+			emit_jcc(j, cc, j->unext);                     /* jcc next copy */
+		return;
+	}
+	size_t skip = 0;
+	if (cc >= 0)
+		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
+	emit_charge(j, insn, insn, false, j->unext, j->umode == UM_SINGLE ? j->addrs[u->h] : u->shead);
+	if (skip)
+		patch8(j, skip);
+}
+
+/* The back edge group eb..e in the single copy (the loop's exit lies past
+ * the copies), in copies 0..K-2 (they fall into the next one) or in the
+ * last copy (its exit is the next slot). */
+static void emit_eb(struct jit *j, const struct unroll *u, int mode)
+{
+	size_t e = u->e;
+	uint32_t first = u->caddr[0];
+	bool exits = u->kind == UK_CMP || u->kind == UK_FOLD;
+	if (u->kind != UK_ALWAYS)
+		emit_back_cond(j, u);
+	if (mode == UM_MID) {
+		if (exits)
+			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out (when polling: its stub) */
+		return;
+	}
+	if (!j->poll) {
+		if (!exits) {
+			emit_jmp(j, first);                            /* jmp copy0 */
+		} else {
+			emit_jcc(j, u->cc, first);                     /* jcc copy0 */
+			if (mode == UM_SINGLE)
+				emit_jmp(j, j->addrs[e + 1]);          /* jmp out (past the copies) */
+		}
+		return;
+	}
+	size_t skip = 0;
+	if (exits && mode == UM_SINGLE)
+		emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);               /* j!cc out (past the copies) */
+	else if (exits)
+		skip = emit_jcc8_fwd(j, u->cc ^ 1);                    /* j!cc out (next) */
+	if (u->kind == UK_SELECT)
+		emit_op(j, EF_BRM, 0x0f90 | u->cc, 0, AUX2, 0);       /* setcc r10b (whose poll) */
+	emit_charge(j, u->kind == UK_SELECT ? u->eb : e, e, u->kind == UK_SELECT, first, u->shead);
+	if (skip)
+		patch8(j, skip);
 }
 
 void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 {
 	size_t h = u->h, e = u->e, n = e - h + 1, nout = u->nout;
-	uint32_t single_h = j->addrs[h];
-	/* The single copy's back edge; the loop's exit is past the copies. */
+	u->shead = j->addrs[h];
+	/* The single copy's back edge. */
 	for (size_t i = u->eb; i <= e; i++)
 		set_addr(j, i, same);
-	if (u->kind != UK_ALWAYS) {
-		emit_back_cond(j, u);
-		if (j->poll) {
-			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out */
-		} else {
-			emit_jcc(j, u->cc, u->caddr[0]);               /* jcc copy1 */
-			emit_jmp(j, j->addrs[e + 1]);                  /* jmp out */
-		}
-	}
-	if (j->poll)
-		emit_charge(j, u, u->caddr[0], single_h);
-	else if (u->kind == UK_ALWAYS)
-		emit_jmp(j, u->caddr[0]);                              /* jmp copy1 */
+	emit_eb(j, u, UM_SINGLE);
 	/* Exit stubs of copies 0..K-2: give back the reserve, then leave. */
 	if (j->poll) {
 		for (size_t c = 0; c + 1 < UNROLL_K; c++) {
@@ -278,6 +355,9 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 			j->addrs[u->out[m]] = j->poll && !last ? u->xstub[c * nout + m] : u->save[n + m];
 		j->zx = 0;
 		j->group_end = u->eb;
+		j->uctx = u;
+		j->umode = last ? UM_LAST : UM_MID;
+		j->unext = last ? u->caddr[0] : u->caddr[(c + 1) * n]; /* (copy 0: this pass; the next: the last) */
 		for (size_t i = h; i < u->eb;) {
 			if (j->is_target[i])
 				j->zx = 0;
@@ -294,36 +374,18 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 				j->range_err = true;
 		}
 		j->group_end = j->count;
+		j->uctx = NULL;
 		for (size_t i = u->eb; i <= e; i++)
 			set_addr(j, i, same);
-		if (!last) {
-			if (u->kind != UK_ALWAYS) {
-				emit_back_cond(j, u);
-				emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]); /* j!cc out (then the next copy) */
-			}
+		if (last) { /* (its exit goes to the slot after the loop itself) */
 			memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
-			continue;
+			memcpy(&j->addrs[h], u->save, n * sizeof(uint32_t));
+			for (size_t m = 0; m < nout; m++)
+				j->addrs[u->out[m]] = u->save[n + m];
+			emit_eb(j, u, UM_LAST);
+		} else {
+			emit_eb(j, u, UM_MID);
+			memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
 		}
-		memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
-		memcpy(&j->addrs[h], u->save, n * sizeof(uint32_t));
-		for (size_t m = 0; m < nout; m++)
-			j->addrs[u->out[m]] = u->save[n + m];
-		if (!j->poll) {
-			if (u->kind == UK_ALWAYS) {
-				emit_jmp(j, u->caddr[0]);              /* jmp copy1 */
-			} else {
-				emit_back_cond(j, u);
-				emit_jcc(j, u->cc, u->caddr[0]);       /* jcc copy1 (else out, below) */
-			}
-			continue;
-		}
-		size_t skip = 0;
-		if (u->kind != UK_ALWAYS) {
-			emit_back_cond(j, u);
-			skip = emit_jcc8_fwd(j, u->cc ^ 1);            /* j!cc out (below) */
-		}
-		emit_charge(j, u, u->caddr[0], single_h);
-		if (skip)
-			patch8(j, skip);
 	}
 }

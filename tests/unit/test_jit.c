@@ -993,9 +993,10 @@ static void test_loops(int programs)
 /*
  * Random loops the x86 JIT unrolls (x86_64_unroll.c): one innermost loop
  * whose body mixes ALU rows, loads and stores through ctx, forward jumps
- * inside it and out of it (to just after the loop or to the end), exits, with a
- * back edge of every shape (`if c goto h`, `if c goto +1; goto h`, `dst op=
- * v; if dst ==/!= 0 goto h`, `goto h`); sometimes entered in the middle
+ * inside it and out of it (to just after the loop or to the end), exits,
+ * further back edges to its head inside it, with a last back edge of every
+ * shape (`if c goto h`, `if c goto +1; goto h`, `dst op= v; if dst ==/!= 0
+ * goto h`, `goto h`, `if c goto h; mov; goto h`); sometimes entered in the middle
  * through a forward jump, sometimes re-entered through a backward jump from
  * after it. A guard counter (r6) usually bounds it; without one it may run
  * for ever and only budgeted runs are made. Budgets run out everywhere, on
@@ -1027,7 +1028,18 @@ static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
 		if (mid == SIZE_MAX && rnd() % 3 == 0)
 			mid = len;
 		int dst = (int)(rnd() % 6), src = (int)(rnd() % 9);
-		switch (rnd() % 8) {
+		switch (rnd() % 10) {
+		case 8: /* another back edge: if c goto h */
+			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
+			p[len].off = (int16_t)(h - len - 1);
+			len++;
+			break;
+		case 9: /* another: if c goto +1; goto h */
+			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
+			p[len++].off = 1;
+			p[len] = JA((int16_t)(h - len - 1));
+			len++;
+			break;
 		case 7: /* the end of the program, from inside the loop, sometimes */
 			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
 			p[len++].off = 1;
@@ -1058,7 +1070,7 @@ static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
 	}
 	if (mid == SIZE_MAX)
 		mid = h;
-	int form = (int)(rnd() % 5), a = (int)(rnd() % 6);
+	int form = (int)(rnd() % 6), a = (int)(rnd() % 6);
 	size_t eb = len;
 	switch (form) {
 	case 0: /* if c goto h */
@@ -1086,6 +1098,15 @@ static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
 		break;
 	}
 	case 3: /* goto h */
+		p[len] = JA((int16_t)(h - len - 1));
+		len++;
+		break;
+	case 5: /* if c goto h; mov dst, v; goto h (a cmov, then on) */
+		p[len] = from_row(jcc_ops[rnd() % njcc], a, (int)(rnd() % 9), 0, (int32_t)(rnd() % 16));
+		p[len].off = (int16_t)(h - len - 1);
+		len++;
+		p[len++] = rnd() % 2 ? MOV64_REG((int)(rnd() % 6), (int)(rnd() % 9))
+				     : MOV64_IMM((int)(rnd() % 6), (int32_t)(rnd() % 100));
 		p[len] = JA((int16_t)(h - len - 1));
 		len++;
 		break;
