@@ -597,6 +597,8 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 		size_t t = i + 1 + (int64_t)(op == BPFX_OP_JA ? x->off : x->imm);
 		if (j->uctx && t == j->uctx->h)
 			bpfx_x86_unroll_back(j, i, -1); /* (a back edge of an unrolled loop) */
+		else if (unroll_entry(j, i, t))
+			bpfx_x86_unroll_enter(j, i, t, -1); /* (to the head of one, from after it) */
 		else if (t <= i && j->poll)
 			emit_poll_jump(j, i, t);
 		else if (t != i + 1)
@@ -1072,6 +1074,8 @@ static bool jit_pass(struct jit *j)
 		}
 		if (j->is_entry[i] || !j->is_target || j->is_target[i])
 			j->zx = 0; /* reached from elsewhere: nothing known */
+		if (j->poll && j->xpad_want && j->xpad_want[i])
+			bpfx_x86_emit_exit_pad(j, i, &same);
 		const struct clamp *cl = j->clamp_id && j->clamp_id[i] ? &j->clamps[j->clamp_id[i] - 1] : NULL;
 		struct unroll *u = j->unroll_of && j->unroll_of[i] ? &j->unrolls[j->unroll_of[i] - 1] : NULL;
 		if (cl && cl->t == i)
@@ -1262,6 +1266,10 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 			clamped = clamped || j->clamp_id[i];
 		for (size_t i = u->h; i <= u->e && clamped; i++)
 			j->unroll_of[i] = 0;
+	}
+	if (j->nunrolls && (err = bpfx_x86_plan_exit_pads(j))) {
+		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
+		goto fail;
 	}
 	if ((err = bpfx_jit_build_settle(&b, x86_pass, j)) ||
 	    (err = bpfx_jit_build_finish(&b, j->len, out)))

@@ -122,6 +122,7 @@ struct unroll {
 	uint32_t *save;     /* e - h + 1 + nout: the single copy's offsets while copies are emitted */
 	uint32_t *xstub;    /* (UNROLL_K - 1) * nout: exit stubs of the copies (this pass) */
 	uint32_t shead;     /* the single copy's head (this pass, once its back edge is out) */
+	uint32_t cblk;      /* polling: the charge block before the first copy (last pass) */
 };
 
 struct jit {
@@ -158,6 +159,8 @@ struct jit {
 	struct unroll *unrolls;
 	size_t nunrolls;
 	uint32_t *unroll_of; /* per slot: 1 + index in unrolls of the loop it is in, or 0 */
+	uint8_t *xpad_want;  /* per slot: copies leave to it through an exit pad (polling) */
+	uint32_t *xpad;      /* per slot: offset of its exit pad (K - 1 `inc r9` before it) */
 	size_t group_end;    /* patterns never take slots from here on (count: none) */
 	struct unroll *uctx; /* while emitting slots h..eb-1 of an unrolled loop: its back
 			      * edges to h go through bpfx_x86_unroll_back */
@@ -469,8 +472,10 @@ static inline void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_k
 	j->stubs[j->nstubs++].back = (uint32_t)j->len;
 }
 
-/* x86_64_unroll.c: a back edge of an unrolled loop (j->uctx) */
+/* x86_64_unroll.c: a back edge of an unrolled loop (j->uctx); a backward
+ * jump to the head of one from after it */
 void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc);
+void bpfx_x86_unroll_enter(struct jit *j, size_t insn, size_t h, int cc);
 
 /* Poll point: budget, then cancel. */
 static inline void emit_poll(struct jit *j, size_t insn)
@@ -483,10 +488,24 @@ static inline void emit_poll(struct jit *j, size_t insn)
 
 /* Polling jump to BPF instruction `target` (a back edge): the chunk's
  * decrement, then straight to the target unless it ran out. */
+/* A backward jump from after an unrolled loop to its head: into its copies
+ * (bpfx_x86_unroll_enter) rather than its single copy. */
+static inline bool unroll_entry(const struct jit *j, size_t insn, size_t target)
+{
+	if (!j->unroll_of || j->uctx || target >= insn || !j->unroll_of[target])
+		return false;
+	const struct unroll *u = &j->unrolls[j->unroll_of[target] - 1];
+	return u->h == target && insn > u->e;
+}
+
 static inline void emit_poll_jump(struct jit *j, size_t insn, size_t target)
 {
 	if (j->uctx && target == j->uctx->h) {
 		bpfx_x86_unroll_back(j, insn, -1);  /* (a back edge of an unrolled loop) */
+		return;
+	}
+	if (unroll_entry(j, insn, target)) {
+		bpfx_x86_unroll_enter(j, insn, target, -1);
 		return;
 	}
 	emit_alu_ri(j, true, 5, AUX3, 1);          /* sub r9, 1 */
@@ -501,6 +520,10 @@ static inline void emit_branch(struct jit *j, size_t insn, int cc, size_t target
 {
 	if (j->uctx && target == j->uctx->h) {
 		bpfx_x86_unroll_back(j, insn, cc);  /* (a back edge of an unrolled loop) */
+		return;
+	}
+	if (unroll_entry(j, insn, target)) {
+		bpfx_x86_unroll_enter(j, insn, target, cc);
 		return;
 	}
 	if (j->poll && target <= insn) {
@@ -565,8 +588,10 @@ int bpfx_x86_emit_select(struct jit *j, size_t i);
 size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same);
 /* x86_64_unroll.c */
 int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes);
+int bpfx_x86_plan_exit_pads(struct jit *j);
 void bpfx_x86_unroll_free(struct jit *j);
 void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same);
+void bpfx_x86_emit_exit_pad(struct jit *j, size_t t, bool *same);
 /* Updates j->zx after instruction i (cond: inside a pattern that starts with
  * a conditional jump). */
 void bpfx_x86_zext_update(struct jit *j, size_t i, bool cond);

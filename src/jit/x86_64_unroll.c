@@ -28,8 +28,11 @@
  * K; jae copy1`. When that fails, `add r9, K` gives back the true chunk
  * before this back edge, which polls like any other (exact budget, the same
  * instruction, poll_slow at the same event) and continues in the single
- * copy. A jump out of copy c first adds K - 1 - c (an exit stub per copy
- * and target; the last copy needs none), and so does an exit instruction
+ * copy. A jump out of copy c first adds K - 1 - c: every slot the copies
+ * leave to has K - 1 `inc r9` right before its code, and copy c jumps in
+ * K - 1 - c from their end (code that falls into the slot jumps over them;
+ * the loop's own exit follows its last copy, which ends in a jump, so needs
+ * no such jump). The last copy needs none. So does an exit instruction
  * (its `ret` goes back to code that reads r9). Nothing else inside the loop
  * reads r9: there are no calls or run-time failures, and divisions save it.
  *
@@ -194,9 +197,35 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 		/* pessimistic first layout, like the slots' */
 		for (size_t k = 0; k < UNROLL_K * n; k++)
 			u.caddr[k] = (uint32_t)(1024 + (j->count + 2 * k) * 64);
+		j->unrolls[j->nunrolls - 1].cblk = u.caddr[0];
 		for (size_t i = h; i <= e; i++)
 			j->unroll_of[i] = (uint32_t)j->nunrolls;
 		*extra_bytes += UNROLL_K * n * MAX_INSN_BYTES + (UNROLL_K - 1) * nout * 16 + 128;
+	}
+	return 0;
+}
+
+/* After the clamped loops dropped out: every slot an unrolled loop leaves
+ * to gets a pad of K - 1 `inc r9` right before its code (when polling):
+ * copy c jumps into it K - 1 - c from its end, with no jump more. Code
+ * falling into the slot jumps over the pad, except after the last copy of
+ * a loop whose last back edge is unconditional (xpad_want 2): it ends in a
+ * jump. */
+int bpfx_x86_plan_exit_pads(struct jit *j)
+{
+	for (size_t k = 0; k < j->nunrolls; k++) {
+		const struct unroll *u = &j->unrolls[k];
+		if (!j->unroll_of[u->h])
+			continue; /* (dropped) */
+		if (!j->xpad_want && !(j->xpad_want = calloc(j->count + 1, 1)))
+			return BPFX_E_NOMEM;
+		if (!j->xpad && !(j->xpad = calloc(j->count + 1, sizeof(uint32_t))))
+			return BPFX_E_NOMEM;
+		for (uint32_t m = 0; m < u->nout; m++)
+			if (j->xpad_want[u->out[m]] < 1)
+				j->xpad_want[u->out[m]] = 1;
+		if (u->e + 1 < j->count && (u->kind == UK_ALWAYS || u->kind == UK_SELECT))
+			j->xpad_want[u->e + 1] = 2; /* (the last copy ends in a jump) */
 	}
 	return 0;
 }
@@ -211,6 +240,8 @@ void bpfx_x86_unroll_free(struct jit *j)
 	}
 	free(j->unrolls);
 	free(j->unroll_of);
+	free(j->xpad_want);
+	free(j->xpad);
 }
 
 /* Flags of the back edge's condition (not UK_ALWAYS); UK_SELECT: the cmov. */
@@ -275,63 +306,106 @@ void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc)
 		patch8(j, skip);
 }
 
+/* A backward jump at `insn`, after the loop, to the head h of an unrolled
+ * loop (flags set for condition cc, or cc < 0: always): straight into its
+ * first copy, charged like the loop's own back edges (polling: this event
+ * and the reserve; if the chunk is short, the usual poll and on in the
+ * single copy). */
+void bpfx_x86_unroll_enter(struct jit *j, size_t insn, size_t h, int cc)
+{
+	const struct unroll *u = &j->unrolls[j->unroll_of[h] - 1];
+	if (!j->poll) {
+		if (cc < 0)
+			emit_jmp(j, u->caddr[0]);                      /* jmp copy0 */
+		else
+			emit_jcc(j, cc, u->caddr[0]);                  /* jcc copy0 */
+		return;
+	}
+	size_t skip = 0;
+	if (cc >= 0)
+		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
+	emit_charge(j, insn, insn, false, u->caddr[0], j->addrs[h]);
+	if (skip)
+		patch8(j, skip);
+}
+
 /* The back edge group eb..e in the single copy (the loop's exit lies past
  * the copies), in copies 0..K-2 (they fall into the next one) or in the
- * last copy (its exit is the next slot). */
+ * last copy (its exit is the next slot). Polling, the single and the last
+ * copy go on through the charge block (see bpfx_x86_emit_unrolled). */
 static void emit_eb(struct jit *j, const struct unroll *u, int mode)
 {
 	size_t e = u->e;
-	uint32_t first = u->caddr[0];
+	uint32_t first = j->poll ? u->cblk : u->caddr[0];
 	bool exits = u->kind == UK_CMP || u->kind == UK_FOLD;
 	if (u->kind != UK_ALWAYS)
 		emit_back_cond(j, u);
 	if (mode == UM_MID) {
 		if (exits)
-			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out (when polling: its stub) */
+			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out (when polling: its pad) */
 		return;
 	}
-	if (!j->poll) {
-		if (!exits) {
-			emit_jmp(j, first);                            /* jmp copy0 */
-		} else {
-			emit_jcc(j, u->cc, first);                     /* jcc copy0 */
-			if (mode == UM_SINGLE)
-				emit_jmp(j, j->addrs[e + 1]);          /* jmp out (past the copies) */
-		}
-		return;
-	}
-	size_t skip = 0;
-	if (exits && mode == UM_SINGLE)
-		emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);               /* j!cc out (past the copies) */
-	else if (exits)
-		skip = emit_jcc8_fwd(j, u->cc ^ 1);                    /* j!cc out (next) */
-	if (u->kind == UK_SELECT)
+	if (u->kind == UK_SELECT && j->poll)
 		emit_op(j, EF_BRM, 0x0f90 | u->cc, 0, AUX2, 0);       /* setcc r10b (whose poll) */
-	emit_charge(j, u->kind == UK_SELECT ? u->eb : e, e, u->kind == UK_SELECT, first, u->shead);
-	if (skip)
-		patch8(j, skip);
+	if (!exits) {
+		emit_jmp(j, first);                                    /* jmp charge / copy0 */
+	} else {
+		emit_jcc(j, u->cc, first);                             /* jcc charge / copy0 */
+		if (mode == UM_SINGLE)
+			emit_jmp(j, j->addrs[e + 1]);                  /* jmp out (past the copies) */
+	}
+}
+
+/* Before slot t's code, when copies of unrolled loops leave to it: K - 1
+ * `inc r9` (nothing falls into them; see bpfx_x86_plan_unroll). */
+void bpfx_x86_emit_exit_pad(struct jit *j, size_t t, bool *same)
+{
+	if (j->xpad[t] != (uint32_t)j->len)
+		*same = false;
+	j->xpad[t] = (uint32_t)j->len;
+	if (j->xpad_want[t] == 1)
+		EMIT2(0xeb, 3 * (UNROLL_K - 1)); /* jmp t (code falling into t) */
+	for (int k = 1; k < UNROLL_K; k++)
+		EMIT3(0x49, 0xff, 0xc1);         /* inc r9 */
 }
 
 void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 {
 	size_t h = u->h, e = u->e, n = e - h + 1, nout = u->nout;
-	u->shead = j->addrs[h];
+	uint32_t single_h = j->addrs[h];
+	u->shead = single_h;
 	/* The single copy's back edge. */
 	for (size_t i = u->eb; i <= e; i++)
 		set_addr(j, i, same);
 	emit_eb(j, u, UM_SINGLE);
-	/* Exit stubs of copies 0..K-2: give back the reserve, then leave. */
+	/* Polling: the charge block's slow path. The block itself (`sub r9, K;
+	 * jb slow`, just before the first copy) charges a taken back edge e of
+	 * the single or the last copy and keeps the reserve; when the chunk is
+	 * short, `slow` gives back the K, polls as e (or, for a select, as the
+	 * jump or the goto) and goes on in the single copy. */
+	uint32_t slow = (uint32_t)j->len;
 	if (j->poll) {
-		for (size_t c = 0; c + 1 < UNROLL_K; c++) {
-			for (size_t m = 0; m < nout; m++) {
-				u->xstub[c * nout + m] = (uint32_t)j->len;
-				emit_alu_ri(j, true, 0, AUX3, (int32_t)(UNROLL_K - 1 - c)); /* add r9, K-1-c */
-				emit_jmp(j, j->addrs[u->out[m]]);                  /* jmp target */
-			}
+		emit_alu_ri(j, true, 0, AUX3, UNROLL_K);               /* slow: add r9, K (the true chunk) */
+		emit_alu_ri(j, true, 5, AUX3, 1);                      /* sub r9, 1 */
+		emit_jcc(j, CC_AE, single_h);                          /* jae head */
+		if (u->kind == UK_SELECT) {
+			emit_op(j, EF_BRM, 0x84, AUX2, AUX2, 0);       /* test r10b, r10b */
+			emit_exit_jcc(j, CC_NE, u->eb, EX_POLL);       /* jnz poll_stub(eb) (then head) */
+			if (j->nstubs)
+				j->stubs[j->nstubs - 1].back = single_h;
 		}
+		emit_exit_jcc(j, -1, e, EX_POLL);                      /* jmp poll_stub(e) (then head) */
+		if (j->nstubs)
+			j->stubs[j->nstubs - 1].back = single_h;
+		/* Where copies 0..K-2 leave to: the targets' pads, K - 1 - c
+		 * `inc r9` before the target (last pass when after the loop). */
+		for (size_t c = 0; c + 1 < UNROLL_K; c++)
+			for (size_t m = 0; m < nout; m++)
+				u->xstub[c * nout + m] = j->xpad[u->out[m]] + (j->xpad_want[u->out[m]] == 1 ? 2 : 0) +
+							 (uint32_t)(3 * c);
 	}
-	/* The copies start a 64-byte block (nothing runs into the int3 bytes:
-	 * the code above ends in a jmp). */
+	/* The loop (the charge block, then the copies) starts a 64-byte block
+	 * (nothing runs into the int3 bytes: the code above ends in a jmp). */
 	size_t p;
 	if (j->pad_frozen) {
 		p = u->pad;
@@ -341,6 +415,13 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 	}
 	while (p--)
 		EMIT1(0xcc); /* int3 */
+	if (j->poll) {
+		if (u->cblk != (uint32_t)j->len)
+			*same = false;
+		u->cblk = (uint32_t)j->len;
+		emit_alu_ri(j, true, 5, AUX3, UNROLL_K);               /* charge: sub r9, K */
+		emit_jcc(j, CC_B, slow);                               /* jb slow */
+	}
 	/* The copies, emitted with the slots' offsets swapped for the copy's own
 	 * (and, for copies 0..K-2 when polling, targets outside the loop for
 	 * their exit stubs). */
