@@ -106,7 +106,7 @@ struct clamp {
  * edge).
  */
 #define UNROLL_K 4
-#define UNROLL_MAX_SLOTS 32
+#define UNROLL_MAX_SLOTS 64
 enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS, UK_SELECT };
 enum unroll_mode { UM_SINGLE, UM_MID, UM_LAST }; /* the single copy, copies 0..K-2, the last */
 struct unroll {

@@ -5,7 +5,8 @@
  * A loop h..e qualifies when every backward jump in it goes to h (e is the
  * last of them), it has no call, LD_ABS/IND, gotox or may_goto, no function
  * starts in it, it is at most UNROLL_MAX_SLOTS slots and is not a clamped
- * loop. Its code is
+ * loop; backward jumps to h from after e must come from an outer loop (see
+ * bpfx_x86_plan_unroll). Its code is
  * emitted as usual (the "single copy": every jump from elsewhere into the
  * loop goes there), and after the single copy's back edge come UNROLL_K
  * copies of the whole loop. The single copy's back edge, when taken, goes to
@@ -171,6 +172,22 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 				else if (ti > (int64_t)e)
 					ok = add_out(out, &nout, (uint32_t)ti);
 			}
+		}
+		/* Backward jumps to h from after e make iterations that leave
+		 * the copies and come back through a charge: worth it when the
+		 * way round is an outer loop (it has loops of its own), not when
+		 * it is the rest of this one (heap's sift-down: [h, e] alone
+		 * would be left and entered again on most iterations). */
+		size_t last = j->loop_end[h] ? j->loop_end[h] - 1 : e;
+		if (ok && last > e) {
+			bool inner = false;
+			for (size_t i = e + 1; i <= last && !inner; i++) {
+				if (j->ops[i] < 0)
+					continue;
+				int64_t ti = bpfx_jit_target(j->insns, j->ops, i, false);
+				inner = ti >= 0 && ti <= (int64_t)i && (size_t)ti != h;
+			}
+			ok = inner;
 		}
 		struct unroll u = {.h = (uint32_t)h, .e = (uint32_t)e};
 		if (!ok || !back_edge(j, &u))
