@@ -105,7 +105,7 @@ struct clamp {
  * for `if c goto h; mov dst, v; goto h`, a cmov and an unconditional back
  * edge).
  */
-#define UNROLL_K 4
+#define UNROLL_K 2 /* (4 ran no faster under polling, and tokenize and hashtable slower) */
 #define UNROLL_MAX_SLOTS 64
 enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS, UK_SELECT };
 enum unroll_mode { UM_SINGLE, UM_MID, UM_LAST }; /* the single copy, copies 0..K-2, the last */

@@ -3,42 +3,40 @@
  * x86_64_unroll.c - small innermost loops run as UNROLL_K consecutive copies.
  *
  * A loop h..e qualifies when every backward jump in it goes to h (e is the
- * last of them), it has no call, LD_ABS/IND, gotox or may_goto, no function
- * starts in it, it is at most UNROLL_MAX_SLOTS slots and is not a clamped
- * loop; backward jumps to h from after e must come from an outer loop (see
- * bpfx_x86_plan_unroll). Its code is
- * emitted as usual (the "single copy": every jump from elsewhere into the
- * loop goes there), and after the single copy's back edge come UNROLL_K
- * copies of the whole loop. The single copy's back edge, when taken, goes to
- * the first copy; the back edge e of copy c < K becomes a jump out of the
- * loop when its condition fails, and otherwise falls into copy c + 1, and
- * its other back edges jump to copy c + 1; the last copy's back edges go to
- * the first copy. So a loop that goes round stays in
- * the copies, with one taken branch per K iterations instead of one per
- * iteration.
+ * last of them); it has no call, exit, LD_ABS/IND, gotox or may_goto (a loop
+ * that can return from inside is a search that usually ends after an
+ * iteration or two: hashtable's probe loops ran 10% slower unrolled under
+ * polling); no function starts in it; it is at most UNROLL_MAX_SLOTS slots
+ * and not clamped; and backward jumps to h from after e come from an outer
+ * loop (see bpfx_x86_plan_unroll).
  *
- * With BPFX_JIT_POLL that is what makes counting its back edges cheap. The
- * single copy's back edge charges its own event and enters the copies only
- * if the chunk (r9) then still holds K - 1 events: `sub r9, K; jae copy1`
- * (else `add r9, K` and the usual poll). Inside the copies r9 is biased: it
- * holds the chunk minus K - 1, minus nothing for the back edges taken in
- * this round of copies (copy c, counted from 0, has c of them not yet
- * charged, and K - 1 - c still reserved). The back edges of copies 0..K-2
- * then need no code at all, and the last copy's back edge charges the whole
- * round and keeps the reserve for the next one with one fused uop: `sub r9,
- * K; jae copy1`. When that fails, `add r9, K` gives back the true chunk
- * before this back edge, which polls like any other (exact budget, the same
- * instruction, poll_slow at the same event) and continues in the single
- * copy. A jump out of copy c first adds K - 1 - c: every slot the copies
- * leave to has K - 1 `inc r9` right before its code, and copy c jumps in
- * K - 1 - c from their end (code that falls into the slot jumps over them;
- * the loop's own exit follows its last copy, which ends in a jump, so needs
- * no such jump). The last copy needs none. So does an exit instruction
- * (its `ret` goes back to code that reads r9). Nothing else inside the loop
- * reads r9: there are no calls or run-time failures, and divisions save it.
+ * Its code is emitted as usual (the "single copy": every jump from before
+ * the loop into it lands there), and after the single copy's last back edge
+ * come K copies of the whole loop. Back edges of the single copy, of the
+ * last copy, and backward jumps to h from after the loop go to copy 0; the
+ * last back edge e of copy c < K - 1 leaves the loop when its condition
+ * fails and otherwise falls into copy c + 1, its other back edges jump to
+ * copy c + 1.
  *
- * Without BPFX_JIT_POLL the copies are the same, with no bias and no exit
- * stubs.
+ * Under BPFX_JIT_POLL this is what makes counting back edges cheap. In the
+ * copies r9 holds the chunk minus a reserve of K - 1: copy c has c back
+ * edges taken but not charged yet and K - 1 - c still reserved, so the back
+ * edges inside copies 0..K-2 need no code. The last back edge of the single
+ * and last copies jumps, with the branch shape of the plain code, to a
+ * charge block before copy 0 (`sub r9, K; jb slow`: this event and a new
+ * reserve), which falls into copy 0; `slow` gives K back and polls as e
+ * (exact budget, the same instruction, poll_slow at the same event), then
+ * goes on in the single copy. Their other back edges, and backward jumps to
+ * h from after the loop, charge the same way themselves (emit_charge). Every
+ * way out of copy c < K - 1 gives back K - 1 - c: each slot the copies
+ * leave to has K - 1 `inc r9` right before its code and copy c jumps in
+ * K - 1 - c from their end (code that falls into the slot jumps over them,
+ * except after a last copy that ends in a jump). Nothing inside the loop
+ * reads r9: there are no calls, exits or run-time failures, and divisions
+ * save it.
+ *
+ * Without BPFX_JIT_POLL the copies are the same, with no reserve, charge
+ * block or pads.
  */
 #include "x86_64.h"
 
@@ -46,7 +44,7 @@ static bool unrollable_op(enum bpfx_op op)
 {
 	switch (op) {
 	case BPFX_OP_CALL_HELPER: case BPFX_OP_CALL_KFUNC: case BPFX_OP_CALLX: case BPFX_OP_CALL_LOCAL:
-	case BPFX_OP_GOTOX: case BPFX_OP_MAY_GOTO:
+	case BPFX_OP_GOTOX: case BPFX_OP_MAY_GOTO: case BPFX_OP_EXIT:
 	case BPFX_OP_LDABS_W: case BPFX_OP_LDABS_H: case BPFX_OP_LDABS_B:
 	case BPFX_OP_LDIND_W: case BPFX_OP_LDIND_H: case BPFX_OP_LDIND_B:
 		return false;
@@ -459,13 +457,6 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 		for (size_t i = h; i < u->eb;) {
 			if (j->is_target[i])
 				j->zx = 0;
-			if (j->poll && !last && j->ops[i] == BPFX_OP_EXIT) {
-				set_addr(j, i, same);
-				emit_alu_ri(j, true, 0, AUX3, (int32_t)(UNROLL_K - 1 - c)); /* add r9, K-1-c */
-				bpfx_x86_insn(j, i, BPFX_OP_EXIT);                  /* (ret: the caller reads r9) */
-				i++;
-				continue;
-			}
 			size_t start = j->len;
 			i += bpfx_x86_emit_slots(j, i, same);
 			if (j->len - start > MAX_INSN_BYTES)
