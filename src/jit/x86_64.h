@@ -115,6 +115,7 @@ struct unroll {
 	int8_t cc;          /* x86 condition under which the loop goes on (UK_CMP, UK_FOLD);
 			     * UK_SELECT: the jump's (then the poll is eb's, else e's) */
 	bool test;          /* UK_CMP: a JSET (test instead of cmp) */
+	bool recmp;         /* UK_SELECT: the mov does not write the compared registers */
 	uint8_t pad;        /* int3 bytes before the first copy (last pass) */
 	uint32_t nout;      /* exit targets: slots after e that the loop jumps to */
 	uint32_t *out;

@@ -85,10 +85,15 @@ static bool back_edge(const struct jit *j, struct unroll *u)
 	    is_mov(j->ops[e - 1]) && bpfx_jit_target(j->insns, j->ops, e - 2, false) == (int64_t)h) {
 		int cc = bpfx_x86_jcc_of((enum bpfx_op)j->ops[e - 2], &test);
 		if (cc >= 0) { /* if c goto h; mov dst, v; goto h: cmov, then on */
+			const struct bpfx_insn *x = &j->insns[e - 2];
+			int md = j->insns[e - 1].dst;
 			u->eb = (uint32_t)(e - 2);
 			u->kind = UK_SELECT;
 			u->cc = (int8_t)cc;
 			u->test = test;
+			/* whose poll: the slow path compares again when the mov
+			 * leaves the compared registers alone, else a setcc keeps it */
+			u->recmp = md != x->dst && (!(x->code & BPFX_SRC_X) || md != x->src);
 			return true;
 		}
 	}
@@ -360,7 +365,7 @@ static void emit_eb(struct jit *j, const struct unroll *u, int mode)
 			emit_jcc(j, u->cc ^ 1, j->addrs[e + 1]);       /* j!cc out (when polling: its pad) */
 		return;
 	}
-	if (u->kind == UK_SELECT && j->poll)
+	if (u->kind == UK_SELECT && j->poll && !u->recmp)
 		emit_op(j, EF_BRM, 0x0f90 | u->cc, 0, AUX2, 0);       /* setcc r10b (whose poll) */
 	if (!exits) {
 		emit_jmp(j, first);                                    /* jmp charge / copy0 */
@@ -403,7 +408,12 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 		emit_alu_ri(j, true, 0, AUX3, UNROLL_K);               /* slow: add r9, K (the true chunk) */
 		emit_alu_ri(j, true, 5, AUX3, 1);                      /* sub r9, 1 */
 		emit_jcc(j, CC_AE, single_h);                          /* jae head */
-		if (u->kind == UK_SELECT) {
+		if (u->kind == UK_SELECT && u->recmp) {
+			emit_cmp(j, &j->insns[u->eb], u->test);        /* cmp again (its registers kept) */
+			emit_exit_jcc(j, u->cc, u->eb, EX_POLL);       /* jcc poll_stub(eb) (then head) */
+			if (j->nstubs)
+				j->stubs[j->nstubs - 1].back = single_h;
+		} else if (u->kind == UK_SELECT) {
 			emit_op(j, EF_BRM, 0x84, AUX2, AUX2, 0);       /* test r10b, r10b */
 			emit_exit_jcc(j, CC_NE, u->eb, EX_POLL);       /* jnz poll_stub(eb) (then head) */
 			if (j->nstubs)
