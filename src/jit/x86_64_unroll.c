@@ -430,12 +430,16 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 							 (uint32_t)(3 * c);
 	}
 	/* The loop (the charge block, then the copies) starts a 64-byte block
-	 * (nothing runs into the int3 bytes: the code above ends in a jmp). */
+	 * (nothing runs into the int3 bytes: the code above ends in a jmp).
+	 * Without polling the copies start where they do with it, after the
+	 * place of the 10-byte charge block: both variants then lay the loop
+	 * out alike, and this placement ran better (sort 0.6x native instead
+	 * of 1.2x, the suite 1.08-1.12x instead of 1.18x). */
 	size_t p;
 	if (j->pad_frozen) {
 		p = u->pad;
 	} else {
-		p = (64 - (j->len & 63)) & 63;
+		p = ((64 - (j->len & 63)) & 63) + (j->poll ? 0 : 10);
 		u->pad = (uint8_t)p;
 	}
 	while (p--)
