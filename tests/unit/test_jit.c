@@ -920,6 +920,41 @@ static size_t gen_loops(struct bpfx_insn *p, size_t *heads, size_t *ends, int *n
 	return len;
 }
 
+/* Does the program end? A polled reference run on a copy of `mem` with a
+ * budget of `budget` events decides (random generators can guess wrong). */
+static bool ends_within(const struct prog *pr, const uint8_t *mem, size_t len, uint64_t budget)
+{
+	uint8_t probe[256];
+	memcpy(probe, mem, len);
+	uint64_t args[5] = {(uint64_t)(uintptr_t)probe, len, 0, 0, 0};
+	struct bpfx_jit_env penv = pr->env;
+	struct bpfx_jit_run rr;
+	penv.flags |= BPFX_JIT_POLL;
+	run_init(&rr, budget);
+	rr.pkt = probe;
+	rr.pkt_len = len;
+	ref_run(pr->insns, pr->count, pr->ops, &penv, 0, args, &rr);
+	return rr.status != BPFX_E_BUDGET;
+}
+
+/* The budgeted runs that run out inside (after one unlimited run when the
+ * program ends); on a difference, the program is dumped. */
+static bool diff_budgets(struct prog *pr, const uint8_t *mem, size_t len, bool ends, int runs,
+			 uint64_t big_from, uint64_t big_span, const char *what, int t)
+{
+	bool ok = !ends || diff_run(pr, mem, len, ~0ull, NULL);
+	for (int b = 0; ok && (pr->env.flags & BPFX_JIT_POLL) && b < runs; b++)
+		ok = diff_run(pr, mem, len, b == runs - 1 ? big_from + rnd() % big_span : rnd() % 40, NULL);
+	if (!ok) {
+		fprintf(stderr, "%s program %d (flags 0x%x) differs; dump:\n", what, t, pr->env.flags);
+		for (size_t q = 0; q < pr->count; q++)
+			fprintf(stderr, "  %3zu: %02x %u %u %d %d  %s\n", q, pr->insns[q].code, pr->insns[q].dst,
+				pr->insns[q].src, pr->insns[q].off, pr->insns[q].imm,
+				pr->ops[q] >= 0 ? bpfx_op_table[pr->ops[q]].id : "");
+	}
+	return ok;
+}
+
 static void test_loops(int programs)
 {
 	static struct bpfx_insn p[240];
@@ -945,30 +980,11 @@ static void test_loops(int programs)
 			continue;
 		}
 		uint8_t mem[80] = {0};
-		if (finite) {
-			/* The generator's guess can be wrong (a body may keep a
-			 * counter from its bound): a polled reference run with a
-			 * large budget decides. */
-			uint8_t probe[80] = {0};
-			uint64_t args[5] = {(uint64_t)(uintptr_t)probe, sizeof(probe), 0, 0, 0};
-			struct bpfx_jit_env penv = pr.env;
-			struct bpfx_jit_run rr;
-			penv.flags |= BPFX_JIT_POLL;
-			run_init(&rr, UINT64_C(1) << 20);
-			rr.pkt = probe;
-			rr.pkt_len = sizeof(probe);
-			ref_run(pr.insns, pr.count, pr.ops, &penv, 0, args, &rr);
-			finite = rr.status != BPFX_E_BUDGET;
-		}
-		bool ok = !finite || diff_run(&pr, mem, sizeof(mem), ~0ull, NULL);
-		for (int b = 0; ok && (flags & BPFX_JIT_POLL) && b < 3; b++) /* runs out inside */
-			ok = diff_run(&pr, mem, sizeof(mem), b == 2 ? 300 + rnd() % 5000 : rnd() % 40, NULL);
-		if (!ok) {
-			fprintf(stderr, "loop program %d (flags 0x%x) differs; dump:\n", t, flags);
-			for (size_t q = 0; q < n; q++)
-				fprintf(stderr, "  %3zu: %02x %u %u %d %d  %s\n", q, p[q].code, p[q].dst, p[q].src,
-					p[q].off, p[q].imm, pr.ops[q] >= 0 ? bpfx_op_table[pr.ops[q]].id : "");
-		}
+		/* The generator's guess can be wrong (a body may keep a counter
+		 * from its bound): the reference decides. */
+		if (finite)
+			finite = ends_within(&pr, mem, sizeof(mem), UINT64_C(1) << 20);
+		bool ok = diff_budgets(&pr, mem, sizeof(mem), finite, 3, 300, 5000, "loop", t);
 		CHECK(ok);
 		bad += !ok;
 #if defined(__x86_64__)
@@ -1156,18 +1172,10 @@ static void test_unroll(int programs)
 			bad++;
 			continue;
 		}
-		/* finite? a polled reference run with a large budget decides */
-		uint8_t probe[80] = {0}, mem[80];
+		uint8_t mem[80];
 		for (size_t k = 0; k < sizeof(mem); k++)
 			mem[k] = (uint8_t)rnd();
-		memcpy(probe, mem, sizeof(mem));
-		uint64_t args[5] = {(uint64_t)(uintptr_t)probe, sizeof(probe), 0, 0, 0};
-		struct bpfx_jit_env penv = pr.env;
-		struct bpfx_jit_run rr;
-		penv.flags |= BPFX_JIT_POLL;
-		run_init(&rr, UINT64_C(1) << 16);
-		ref_run(pr.insns, pr.count, pr.ops, &penv, 0, args, &rr);
-		bool finite = rr.status != BPFX_E_BUDGET;
+		bool finite = ends_within(&pr, mem, sizeof(mem), UINT64_C(1) << 16);
 		if (!finite && !(flags & BPFX_JIT_POLL)) {
 			prog_free(&pr);
 			env.flags |= BPFX_JIT_POLL;
@@ -1177,16 +1185,9 @@ static void test_unroll(int programs)
 				continue;
 			}
 		}
-		bool ok = !finite || diff_run(&pr, mem, sizeof(mem), ~0ull, NULL);
-		for (int b = 0; ok && (pr.env.flags & BPFX_JIT_POLL) && b < 4; b++) /* runs out inside */
-			ok = diff_run(&pr, mem, sizeof(mem), b == 3 ? 40 + rnd() % 400 : rnd() % 40, NULL);
-		if (!ok) {
-			fprintf(stderr, "unroll program %d (flags 0x%x, loop %zu..%zu) differs; dump:\n", t,
-				pr.env.flags, h, e);
-			for (size_t q = 0; q < n; q++)
-				fprintf(stderr, "  %3zu: %02x %u %u %d %d  %s\n", q, p[q].code, p[q].dst, p[q].src,
-					p[q].off, p[q].imm, pr.ops[q] >= 0 ? bpfx_op_table[pr.ops[q]].id : "");
-		}
+		bool ok = diff_budgets(&pr, mem, sizeof(mem), finite, 4, 40, 400, "unroll", t);
+		if (!ok)
+			fprintf(stderr, "(its loop: slots %zu..%zu)\n", h, e);
 		CHECK(ok);
 		bad += !ok;
 #if defined(__x86_64__)
