@@ -1056,10 +1056,15 @@ static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
 			p[len] = JA((int16_t)(h - len - 1));
 			len++;
 			break;
-		case 7: /* the end of the program, from inside the loop, sometimes */
-			p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
-			p[len++].off = 1;
-			p[len++] = EXIT();
+		case 7: /* the end of the program, from inside the loop, sometimes
+			 * (such a loop is not unrolled: now and then) */
+			if (rnd() % 3 == 0) {
+				p[len] = from_row(jcc_ops[rnd() % njcc], dst, src, 0, (int32_t)(rnd() % 16));
+				p[len++].off = 1;
+				p[len++] = EXIT();
+				break;
+			}
+			p[len++] = from_row(alu_ops[rnd() % nalu], dst, src, 0, rnd_imm());
 			break;
 		case 0: case 1: {
 			int op = alu_ops[rnd() % nalu];
@@ -1160,7 +1165,10 @@ static void test_unroll(int programs)
 {
 	static struct bpfx_insn p[80];
 	static const uint32_t modes[4] = {0, BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR, BPFX_JIT_POLL};
-	int bad = 0, unrolled = 0;
+	int bad = 0;
+#if defined(__x86_64__)
+	int unrolled = 0;
+#endif
 	for (int t = 0; t < programs && bad < 5; t++) {
 		size_t h, e;
 		size_t n = gen_unroll(p, &h, &e);
@@ -1193,16 +1201,15 @@ static void test_unroll(int programs)
 #if defined(__x86_64__)
 		/* Was it unrolled? Then the code between the back edge and the
 		 * next slot holds the copies: twice the loop itself, and more. */
-		if (t % 8 == 0) {
-			size_t loop = bpfx_jit_insn_offset(pr.jit, e) - bpfx_jit_insn_offset(pr.jit, h);
-			size_t tail = bpfx_jit_insn_offset(pr.jit, e + 1) - bpfx_jit_insn_offset(pr.jit, e);
-			unrolled += tail > 2 * loop + 16;
-		}
+		size_t loop = bpfx_jit_insn_offset(pr.jit, e) - bpfx_jit_insn_offset(pr.jit, h);
+		size_t tail = bpfx_jit_insn_offset(pr.jit, e + 1) - bpfx_jit_insn_offset(pr.jit, e);
+		unrolled += tail > 2 * loop + 16;
 #endif
 		prog_free(&pr);
 	}
 #if defined(__x86_64__)
-	CHECK(unrolled > 0);
+	printf("test_unroll: %d of %d programs unrolled\n", unrolled, programs);
+	CHECK(unrolled * 10 >= programs); /* (the generator aims at unrollable loops) */
 #endif
 }
 
