@@ -121,7 +121,8 @@ struct unroll {
 	uint32_t *out;
 	uint32_t *caddr;    /* UNROLL_K * (e - h + 1): the copies' slot offsets (last pass) */
 	uint32_t *save;     /* e - h + 1 + nout: the single copy's offsets while copies are emitted */
-	uint32_t *xstub;    /* (UNROLL_K - 1) * nout: exit stubs of the copies (this pass) */
+	uint32_t *xpad_at;  /* (UNROLL_K - 1) * nout: where copy c leaves to target m: into
+			     * the target's pad (see bpfx_x86_plan_exit_pads) */
 	uint32_t shead;     /* the single copy's head (this pass, once its back edge is out) */
 	uint32_t cblk;      /* polling: the charge block before the first copy (last pass) */
 };

@@ -195,7 +195,8 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 		struct unroll u = {.h = (uint32_t)h, .e = (uint32_t)e};
 		if (!ok || !back_edge(j, &u))
 			continue;
-		if (u.kind != UK_ALWAYS && (e + 1 >= j->count || !add_out(out, &nout, (uint32_t)(e + 1))))
+		bool exits = u.kind == UK_CMP || u.kind == UK_FOLD; /* (e falls through when not taken) */
+		if (exits && (e + 1 >= j->count || !add_out(out, &nout, (uint32_t)(e + 1))))
 			continue;
 		if (!j->unroll_of && !(j->unroll_of = calloc(j->count, sizeof(uint32_t))))
 			return BPFX_E_NOMEM;
@@ -209,9 +210,9 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 		u.out = malloc((nout + 1) * sizeof(uint32_t));
 		u.caddr = malloc(UNROLL_K * n * sizeof(uint32_t));
 		u.save = malloc((n + nout) * sizeof(uint32_t));
-		u.xstub = malloc(((UNROLL_K - 1) * nout + 1) * sizeof(uint32_t));
+		u.xpad_at = malloc(((UNROLL_K - 1) * nout + 1) * sizeof(uint32_t));
 		j->unrolls[j->nunrolls++] = u;
-		if (!u.out || !u.caddr || !u.save || !u.xstub)
+		if (!u.out || !u.caddr || !u.save || !u.xpad_at)
 			return BPFX_E_NOMEM;
 		memcpy(u.out, out, nout * sizeof(uint32_t));
 		/* pessimistic first layout, like the slots' */
@@ -244,7 +245,7 @@ int bpfx_x86_plan_exit_pads(struct jit *j)
 		for (uint32_t m = 0; m < u->nout; m++)
 			if (j->xpad_want[u->out[m]] < 1)
 				j->xpad_want[u->out[m]] = 1;
-		if (u->e + 1 < j->count && (u->kind == UK_ALWAYS || u->kind == UK_SELECT))
+		if (u->e + 1 < j->count && j->xpad_want[u->e + 1] && (u->kind == UK_ALWAYS || u->kind == UK_SELECT))
 			j->xpad_want[u->e + 1] = 2; /* (the last copy ends in a jump) */
 	}
 	return 0;
@@ -256,7 +257,7 @@ void bpfx_x86_unroll_free(struct jit *j)
 		free(j->unrolls[k].out);
 		free(j->unrolls[k].caddr);
 		free(j->unrolls[k].save);
-		free(j->unrolls[k].xstub);
+		free(j->unrolls[k].xpad_at);
 	}
 	free(j->unrolls);
 	free(j->unroll_of);
@@ -282,25 +283,17 @@ static void set_addr(struct jit *j, size_t i, bool *same)
 	j->addrs[i] = (uint32_t)j->len;
 }
 
-/* Charge of a taken back edge of the single copy or the last copy: on to
+/* Charge of a taken back edge (other than the last) of the single or last
+ * copy, or of a backward jump into the copies from after the loop: on to
  * the first copy if the chunk allows (see the file comment), else the usual
- * poll (as instruction `insn`, or for a select: `insn` if r10b says its jump
- * was taken, else `insn2`) and on in the single copy (head `single_h`). */
-static void emit_charge(struct jit *j, size_t insn, size_t insn2, bool select, uint32_t first,
-			uint32_t single_h)
+ * poll as instruction `insn` and on in the single copy (head `single_h`). */
+static void emit_charge(struct jit *j, size_t insn, uint32_t first, uint32_t single_h)
 {
 	emit_alu_ri(j, true, 5, AUX3, UNROLL_K);                       /* sub r9, K */
 	emit_jcc(j, CC_AE, first);                                     /* jae copy0 */
 	emit_alu_ri(j, true, 0, AUX3, UNROLL_K);                       /* add r9, K (the true chunk) */
 	emit_alu_ri(j, true, 5, AUX3, 1);                              /* sub r9, 1 */
 	emit_jcc(j, CC_AE, single_h);                                  /* jae head */
-	if (select) {
-		emit_op(j, EF_BRM, 0x84, AUX2, AUX2, 0);               /* test r10b, r10b */
-		emit_exit_jcc(j, CC_NE, insn, EX_POLL);                /* jnz poll_stub(insn) (then head) */
-		if (j->nstubs)
-			j->stubs[j->nstubs - 1].back = single_h;
-		insn = insn2;
-	}
 	emit_exit_jcc(j, -1, insn, EX_POLL);                           /* jmp poll_stub (then head) */
 	if (j->nstubs)
 		j->stubs[j->nstubs - 1].back = single_h;
@@ -321,7 +314,7 @@ void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc)
 	size_t skip = 0;
 	if (cc >= 0)
 		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
-	emit_charge(j, insn, insn, false, j->unext, j->umode == UM_SINGLE ? j->addrs[u->h] : u->shead);
+	emit_charge(j, insn, j->unext, j->umode == UM_SINGLE ? j->addrs[u->h] : u->shead);
 	if (skip)
 		patch8(j, skip);
 }
@@ -344,7 +337,7 @@ void bpfx_x86_unroll_enter(struct jit *j, size_t insn, size_t h, int cc)
 	size_t skip = 0;
 	if (cc >= 0)
 		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
-	emit_charge(j, insn, insn, false, u->caddr[0], j->addrs[h]);
+	emit_charge(j, insn, u->caddr[0], j->addrs[h]);
 	if (skip)
 		patch8(j, skip);
 }
@@ -426,7 +419,7 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 		 * `inc r9` before the target (last pass when after the loop). */
 		for (size_t c = 0; c + 1 < UNROLL_K; c++)
 			for (size_t m = 0; m < nout; m++)
-				u->xstub[c * nout + m] = j->xpad[u->out[m]] + (j->xpad_want[u->out[m]] == 1 ? 2 : 0) +
+				u->xpad_at[c * nout + m] = j->xpad[u->out[m]] + (j->xpad_want[u->out[m]] == 1 ? 2 : 0) +
 							 (uint32_t)(3 * c);
 	}
 	/* The loop (the charge block, then the copies) starts a 64-byte block
@@ -462,7 +455,7 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 		bool last = c + 1 == UNROLL_K;
 		memcpy(&j->addrs[h], ca, n * sizeof(uint32_t));
 		for (size_t m = 0; m < nout; m++)
-			j->addrs[u->out[m]] = j->poll && !last ? u->xstub[c * nout + m] : u->save[n + m];
+			j->addrs[u->out[m]] = j->poll && !last ? u->xpad_at[c * nout + m] : u->save[n + m];
 		j->zx = 0;
 		j->group_end = u->eb;
 		j->uctx = u;
