@@ -1013,19 +1013,14 @@ static uint32_t emit_clamp_back(struct jit *j, const struct clamp *c)
 
 size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same)
 {
-	if (j->addrs[i] != (uint32_t)j->len)
-		*same = false;
-	j->addrs[i] = (uint32_t)j->len;
+	set_slot_addr(j, i, same);
 	if (j->ops[i] < 0)
 		return 1; /* second slot of an lddw: no code */
 	size_t folded = emit_group(j, i);
 	uint8_t fmt = bpfx_op_table[j->ops[i]].fmt;
 	bool cond = fmt == BPFX_FMT_JCC_K || fmt == BPFX_FMT_JCC_X; /* (a group's writes may not happen) */
-	for (size_t k = 1; k < folded; k++) {
-		if (j->addrs[i + k] != (uint32_t)j->len)
-			*same = false;
-		j->addrs[i + k] = (uint32_t)j->len; /* (not jump targets) */
-	}
+	for (size_t k = 1; k < folded; k++)
+		set_slot_addr(j, i + k, same); /* (not jump targets) */
 	for (size_t k = 0; k < folded; k++)
 		bpfx_x86_zext_update(j, i + k, folded > 1 && cond);
 	return folded;
@@ -1091,11 +1086,11 @@ static bool jit_pass(struct jit *j)
 			j->zx = 0; /* the next slot is also reached from the copies */
 			continue;
 		}
-		j->group_end = u ? u->eb : j->count; /* (no pattern across an unrolled back edge) */
-		j->uctx = u; /* (its back edges before eb go to the copies) */
-		j->umode = UM_SINGLE;
-		j->unext = u ? u->caddr[0] : 0;
 		if (!cl || cl->bstart != i) {
+			j->group_end = u ? u->eb : j->count; /* (no pattern across an unrolled back edge) */
+			j->uctx = u; /* (its back edges before eb go to the copies) */
+			j->umode = UM_SINGLE;
+			j->unext = u ? u->caddr[0] : 0;
 			size_t start = j->len;
 			size_t folded = bpfx_x86_emit_slots(j, i, &same);
 			for (size_t k = 0; k < folded; k++)
@@ -1107,18 +1102,12 @@ static bool jit_pass(struct jit *j)
 				j->range_err = true;
 			continue;
 		}
-		j->group_end = j->count;
-		j->uctx = NULL;
-		if (j->addrs[i] != (uint32_t)j->len)
-			same = false;
-		j->addrs[i] = (uint32_t)j->len;
+		set_slot_addr(j, i, &same); /* a clamped loop's back edge (never in an unrolled loop) */
 		uint32_t gend = emit_clamp_back(j, cl);
 		for (size_t k = i; k <= cl->b; k++) {
 			j->gend[k] = gend;
-			if (k > i && j->addrs[k] != (uint32_t)j->len)
-				same = false;
 			if (k > i)
-				j->addrs[k] = (uint32_t)j->len; /* (not jump targets) */
+				set_slot_addr(j, k, &same); /* (not jump targets) */
 			bpfx_x86_zext_update(j, k, true);
 		}
 		i = cl->b;

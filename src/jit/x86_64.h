@@ -585,6 +585,14 @@ size_t bpfx_x86_folded_mem(struct jit *j, size_t i);
 int bpfx_x86_plan_clamps(struct jit *j);
 int bpfx_x86_jcc_of(enum bpfx_op op, bool *test);
 int bpfx_x86_emit_select(struct jit *j, size_t i);
+/* This pass's offset of slot i is here (same = false if it moved). */
+static inline void set_slot_addr(struct jit *j, size_t i, bool *same)
+{
+	if (j->addrs[i] != (uint32_t)j->len)
+		*same = false;
+	j->addrs[i] = (uint32_t)j->len;
+}
+
 /* x86_64.c: the code of the group at slot i, recording the offsets of its
  * slots in j->addrs (same = false if one moved); returns the slots taken */
 size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same);

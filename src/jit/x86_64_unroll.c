@@ -276,13 +276,6 @@ static void emit_back_cond(struct jit *j, const struct unroll *u)
 		emit_cmp(j, &j->insns[u->eb], u->test);                /* cmp/test */
 }
 
-static void set_addr(struct jit *j, size_t i, bool *same)
-{
-	if (j->addrs[i] != (uint32_t)j->len)
-		*same = false;
-	j->addrs[i] = (uint32_t)j->len;
-}
-
 /* Charge of a taken back edge (other than the last) of the single or last
  * copy, or of a backward jump into the copies from after the loop: on to
  * the first copy if the chunk allows (see the file comment), else the usual
@@ -389,7 +382,7 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 	u->shead = single_h;
 	/* The single copy's back edge. */
 	for (size_t i = u->eb; i <= e; i++)
-		set_addr(j, i, same);
+		set_slot_addr(j, i, same);
 	emit_eb(j, u, UM_SINGLE);
 	/* Polling: the charge block's slow path. The block itself (`sub r9, K;
 	 * jb slow`, just before the first copy) charges a taken back edge e of
@@ -472,7 +465,7 @@ void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 		j->group_end = j->count;
 		j->uctx = NULL;
 		for (size_t i = u->eb; i <= e; i++)
-			set_addr(j, i, same);
+			set_slot_addr(j, i, same);
 		if (last) { /* (its exit goes to the slot after the loop itself) */
 			memcpy(ca, &j->addrs[h], n * sizeof(uint32_t));
 			memcpy(&j->addrs[h], u->save, n * sizeof(uint32_t));
