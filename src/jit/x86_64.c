@@ -479,8 +479,7 @@ static void emit_exit_insn(struct jit *j, size_t i)
 
 static void emit_cmp_jump(struct jit *j, size_t i, const struct bpfx_insn *x, int cc, bool test)
 {
-	emit_cmp(j, x, test);
-	emit_branch(j, i, cc, i + 1 + (int64_t)x->off);
+	emit_cmp_branch(j, i, x, test, cc, i + 1 + (int64_t)x->off);
 }
 
 static uint64_t lddw_value(const struct jit *j, size_t i)
@@ -1030,7 +1029,7 @@ static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
 	j->overflow = j->range_err = false;
-	j->nstubs = 0;
+	j->nstubs = j->ncstubs = 0;
 	for (int k = 0; k < 16; k++)
 		EMIT1(0xcc); /* int3 padding: nothing jumps or reads before the trampoline */
 	emit_trampoline(j);
@@ -1130,10 +1129,78 @@ static bool jit_pass(struct jit *j)
 			EMIT1(0x00);
 		}
 	}
+	for (size_t k = 0; k < j->ncstubs; k++) {
+		const struct cstub *c = &j->cstubs[k];
+		if (k >= j->cstub_prev || j->cstub_off[k] != (uint32_t)j->len)
+			same = false;
+		j->cstub_off[k] = (uint32_t)j->len;
+		size_t start = j->len;
+		size_t not_taken = 0;
+		if (c->kind == CS_PRE) {
+			emit_cmp(j, c->cmp, c->test);                  /* cmp/test again (registers kept) */
+			not_taken = emit_jcc8_fwd(j, c->cc ^ 1);       /* j!cc not_taken */
+		} else {
+			EMIT4(0x49, 0x83, 0xe9, c->k);                 /* sub r9, k */
+			emit_jcc32(j, CC_AE, c->first);                /* jae first */
+		}
+		if (c->k > 1) {
+			EMIT4(0x49, 0x83, 0xc1, c->k - 1);             /* add r9, k - 1 (carry: r9 >= 1 before) */
+			emit_jcc32(j, CC_B, c->single);                /* jc single (r9 - 1 left) */
+		}
+		emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)c->insn); /* mov [r12+insn], i (r9 = -1) */
+		EMIT1(0xe8);                                           /* call poll_slow */
+		emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+		emit_jmp32(j, c->single);                              /* jmp single */
+		if (c->kind == CS_PRE) {
+			patch8(j, not_taken);
+			EMIT4(0x49, 0x83, 0xc1, c->k);                 /* not_taken: add r9, k (as before) */
+			emit_jmp32(j, c->fall);                        /* jmp fall */
+		}
+		if (j->len - start > CSTUB_MAX_BYTES)
+			j->range_err = true;
+	}
+	j->cstub_prev = j->ncstubs;
 	return same;
 }
 
 /* ---- compile / free / enter ------------------------------------------- */
+
+/* The next slot from i not yet filled (next[k] == k), compressing the way. */
+static uint32_t next_unfilled(uint32_t *next, uint32_t i)
+{
+	uint32_t r = i;
+	while (next[r] != r)
+		r = next[r];
+	while (next[i] != r) {
+		uint32_t up = next[i];
+		next[i] = r;
+		i = up;
+	}
+	return r;
+}
+
+/* inner_head[i]: the largest h with h <= i < loop_end[h] (0 if none). Heads
+ * are taken from the last down, each filling the slots of its loop that no
+ * later head filled. */
+static void plan_inner_heads(struct jit *j)
+{
+	size_t n = j->count;
+	uint32_t *next = malloc((n + 1) * sizeof(uint32_t));
+	if (!next) {
+		free(j->inner_head);
+		j->inner_head = NULL; /* (every back edge then keeps the inline charge) */
+		return;
+	}
+	for (size_t i = 0; i <= n; i++)
+		next[i] = (uint32_t)i;
+	for (size_t h = n; h-- > 0;)
+		for (uint32_t i = j->loop_end[h] ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
+		     i < j->loop_end[h]; i = next_unfilled(next, i)) {
+			j->inner_head[i] = (uint32_t)h;
+			next[i] = i + 1;
+		}
+	free(next);
+}
 
 static void jit_cleanup(struct jit *j)
 {
@@ -1141,6 +1208,9 @@ static void jit_cleanup(struct jit *j)
 	free(j->live_out);
 	free(j->saves);
 	free(j->stubs);
+	free(j->cstubs);
+	free(j->cstub_off);
+	free(j->inner_head);
 	free(j->loop_end);
 	free(j->gend);
 	free(j->pad);
@@ -1210,6 +1280,14 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		if (t >= 0 && t <= (int64_t)i && ops[i] != BPFX_OP_GOTOX)
 			j->loop_end[t] = (uint32_t)i + 1;
 	}
+	if (env->flags & BPFX_JIT_POLL) {
+		j->inner_head = calloc(count, sizeof(uint32_t));
+		if (!j->inner_head) {
+			err = bpfx_fail(d, BPFX_E_NOMEM, "jit: out of memory for a %zu-instruction program", count);
+			goto fail;
+		}
+		plan_inner_heads(j);
+	}
 	/* Jump targets (for the two-instruction patterns); gotox may go anywhere. */
 	if (!gotox) {
 		j->is_target = calloc(count, 1);
@@ -1230,7 +1308,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
 		goto fail;
 	}
-	if ((err = bpfx_jit_build_reserve(&b, 1024 + count * (MAX_INSN_BYTES + 64 + 4 * STUB_BYTES) +
+	if ((err = bpfx_jit_build_reserve(&b, 1024 + count * (MAX_INSN_BYTES + 64 + 4 * STUB_BYTES + CSTUB_MAX_BYTES) +
 						      nentries * ENTRY_BYTES + unrolled)))
 		goto fail;
 	j->buf = b.buf;

@@ -75,6 +75,33 @@ struct stub {
 	uint32_t back; /* EX_POLL: where to continue */
 };
 
+/* Out-of-line charges (polling), for taken back edges whose inline charge
+ * would change the plain code's branch shape:
+ * - CS_CHARGE: a seldom taken conditional back edge jumps to the stub, so
+ *   its not-taken path is one untaken jcc as in the plain code. The stub
+ *   is `sub r9, k; jae first; add r9, k - 1; jc single;` then the poll as
+ *   `insn` and on at `single`.
+ * - CS_PRE: a compare-and-branch back edge charges before its compare,
+ *   `sub r9, k; jb stub; cmp; jcc first; add r9, k` (the last gives the
+ *   charge back when the jump is not taken), so both ways keep the plain
+ *   code's shape. The stub (the chunk was short) compares again: not taken,
+ *   it restores r9 and goes on at `fall`; taken, it continues like CS_CHARGE
+ *   after its `sub`.
+ * k > 1: into the copies of an unrolled loop, keeping its reserve (see
+ * x86_64_unroll.c); `single` is then the loop's single copy. Stubs differ in
+ * size: cstub_off[] holds each one's offset in the previous pass. The upper
+ * bound of one, for the buffer: */
+#define CSTUB_MAX_BYTES 96
+enum { CS_CHARGE, CS_PRE };
+struct cstub {
+	uint32_t insn;
+	uint8_t kind, k;
+	int8_t cc;                   /* CS_PRE: the jump's condition */
+	bool test;                   /* CS_PRE: JSET (test instead of cmp) */
+	const struct bpfx_insn *cmp; /* CS_PRE: the compare's instruction */
+	uint32_t first, single, fall;
+};
+
 /*
  * A loop whose taken back edges can be counted from its counter (see
  * bpfx_x86_plan_clamps): slots t..b, straight-line body t..bstart-1 that
@@ -176,6 +203,11 @@ struct jit {
 	uint32_t stub_start; /* previous pass */
 	struct stub *stubs;
 	size_t nstubs, stub_cap;
+	struct cstub *cstubs;
+	uint32_t *cstub_off; /* previous pass (cstub_cap entries) */
+	size_t ncstubs, cstub_cap, cstub_prev;
+	uint32_t *inner_head; /* per slot: the largest head of a loop (h..last backward jump
+			       * to h) holding it, or 0 (polling: which back edges are seldom taken) */
 
 	bool poll, bmi2, force_near;
 	bool blind;          /* BPFX_JIT_BLIND */
@@ -474,6 +506,77 @@ static inline void emit_exit_jcc(struct jit *j, int cc, size_t insn, enum exit_k
 	j->stubs[j->nstubs++].back = (uint32_t)j->len;
 }
 
+/* A new out-of-line charge (struct cstub); NULL when out of memory. */
+static inline struct cstub *new_cstub(struct jit *j)
+{
+	if (j->ncstubs == j->cstub_cap) {
+		size_t n = j->cstub_cap ? j->cstub_cap * 2 : 16;
+		struct cstub *s = realloc(j->cstubs, n * sizeof(*s));
+		if (s)
+			j->cstubs = s;
+		uint32_t *o = s ? realloc(j->cstub_off, n * sizeof(*o)) : NULL;
+		if (!o) {
+			j->overflow = true; /* reported as out of memory below */
+			return NULL;
+		}
+		j->cstub_off = o;
+		j->cstub_cap = n;
+	}
+	return &j->cstubs[j->ncstubs++];
+}
+
+/* Conditional jump (rel32) to the stub just made: where it was in the
+ * previous pass (the first pass: anywhere; rel32 either way). */
+static inline void emit_jcc_cstub(struct jit *j, int cc)
+{
+	size_t k = j->ncstubs - 1;
+	emit_jcc32(j, cc, k < j->cstub_prev ? j->cstub_off[k] : (uint32_t)j->len);
+}
+
+/* jcc to a CS_CHARGE stub of k events for the back edge at `insn`. */
+static inline void emit_charge_jcc(struct jit *j, int cc, size_t insn, int k, uint32_t first, uint32_t single)
+{
+	struct cstub *c = new_cstub(j);
+	if (!c)
+		return;
+	*c = (struct cstub){.insn = (uint32_t)insn, .kind = CS_CHARGE, .k = (uint8_t)k, .first = first, .single = single};
+	emit_jcc_cstub(j, cc);
+}
+
+/* cmp/test (emit_cmp) */
+static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test);
+
+/* A compare-and-branch back edge at `insn`, charged before its compare
+ * (CS_PRE): k events, on to `first` (see struct cstub). */
+static inline void emit_precharged(struct jit *j, size_t insn, const struct bpfx_insn *x, bool test, int cc, int k,
+				   uint32_t first, uint32_t single)
+{
+	struct cstub *c = new_cstub(j);
+	if (!c)
+		return;
+	*c = (struct cstub){.insn = (uint32_t)insn, .kind = CS_PRE, .k = (uint8_t)k, .cc = (int8_t)cc, .test = test,
+			    .cmp = x, .first = first, .single = single};
+	size_t n = j->ncstubs;
+	emit_alu_ri(j, true, 5, AUX3, k);          /* sub r9, k */
+	emit_jcc_cstub(j, CC_B);                   /* jb stub (the chunk is short) */
+	emit_cmp(j, x, test);                      /* cmp/test */
+	emit_jcc(j, cc, first);                    /* jcc first */
+	if (k == 1)
+		EMIT3(0x49, 0xff, 0xc1);           /* inc r9 (not taken: no event) */
+	else
+		emit_alu_ri(j, true, 0, AUX3, k);  /* add r9, k */
+	if (n <= j->ncstubs)
+		j->cstubs[n - 1].fall = (uint32_t)j->len;
+}
+
+/* A taken jump from `insn` back to `target` that leaves an inner loop (one
+ * whose head lies after target and which holds insn): taken once per run of
+ * that loop, so seldom compared with its fall-through. */
+static inline bool back_edge_cold(const struct jit *j, size_t insn, size_t target)
+{
+	return j->inner_head && j->inner_head[insn] > target;
+}
+
 /* x86_64_unroll.c: a back edge of an unrolled loop (j->uctx); a backward
  * jump to the head of one from after it */
 void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc);
@@ -528,6 +631,10 @@ static inline void emit_branch(struct jit *j, size_t insn, int cc, size_t target
 		bpfx_x86_unroll_enter(j, insn, target, cc);
 		return;
 	}
+	if (j->poll && target <= insn && back_edge_cold(j, insn, target)) {
+		emit_charge_jcc(j, cc, insn, 1, j->addrs[target], j->addrs[target]); /* jcc charge */
+		return;
+	}
 	if (j->poll && target <= insn) {
 		size_t skip = emit_jcc8_fwd(j, cc ^ 1); /* j!cc skip */
 		emit_poll_jump(j, insn, target);
@@ -564,6 +671,28 @@ static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
 	} else {
 		emit_alu_ri(j, w, 7, dst, x->imm);                       /* cmp dst, imm */
 	}
+}
+
+/* cmp/test of x, then the jump to BPF instruction `target` under cc as
+ * instruction `insn`. Polling, a back edge (other than an unrolled loop's
+ * own) is charged before the compare (emit_precharged): the jump keeps the
+ * plain code's shape whichever way it mostly goes. A seldom taken one
+ * (back_edge_cold) is charged out of line instead: nothing to pay when not
+ * taken. */
+static inline void emit_cmp_branch(struct jit *j, size_t insn, const struct bpfx_insn *x, bool test, int cc,
+				   size_t target)
+{
+	if (j->poll && target <= insn && !(j->uctx && target == j->uctx->h) && !back_edge_cold(j, insn, target)) {
+		if (unroll_entry(j, insn, target)) {
+			const struct unroll *u = &j->unrolls[j->unroll_of[target] - 1];
+			emit_precharged(j, insn, x, test, cc, UNROLL_K, u->caddr[0], j->addrs[target]);
+		} else {
+			emit_precharged(j, insn, x, test, cc, 1, j->addrs[target], j->addrs[target]);
+		}
+		return;
+	}
+	emit_cmp(j, x, test);
+	emit_branch(j, insn, cc, target);
 }
 
 /* x86_64.c: one instruction, and the loads/stores the patterns reuse */

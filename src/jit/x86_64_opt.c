@@ -129,11 +129,12 @@ size_t bpfx_x86_pair(struct jit *j, size_t i)
 	}
 	if (cc >= 0 && x->off == 1 && (op2 == BPFX_OP_JA || op2 == BPFX_OP_JA32)) {
 		size_t t = i + 2 + (int64_t)(op2 == BPFX_OP_JA ? y->off : y->imm);
-		emit_cmp(j, x, test);
-		if (t == i + 2)
+		if (t == i + 2) {
+			emit_cmp(j, x, test);
 			return 2; /* both ways lead to the next instruction */
+		}
 		/* the jump is the goto's: a backward one polls as insn i + 1 */
-		emit_branch(j, i + 1, cc ^ 1, t);
+		emit_cmp_branch(j, i + 1, x, test, cc ^ 1, t);
 		return 2;
 	}
 	/* sign/zero extension spelled as a shift pair (cpu v3 code has many) */

@@ -327,6 +327,10 @@ void bpfx_x86_unroll_enter(struct jit *j, size_t insn, size_t h, int cc)
 			emit_jcc(j, cc, u->caddr[0]);                  /* jcc copy0 */
 		return;
 	}
+	if (cc >= 0 && back_edge_cold(j, insn, h)) {
+		emit_charge_jcc(j, cc, insn, UNROLL_K, u->caddr[0], j->addrs[h]); /* jcc charge */
+		return;
+	}
 	size_t skip = 0;
 	if (cc >= 0)
 		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
