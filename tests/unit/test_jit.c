@@ -889,6 +889,33 @@ static size_t gen_loops(struct bpfx_insn *p, size_t *heads, size_t *ends, int *n
 		len = loop_open(p, len, 7, &fi, &ci, &ki, finite);
 		size_t h = len;
 		BODY(12)
+		/* sometimes a way out of the inner loop straight back to the
+		 * outer head (a seldom taken back edge, charged out of line) */
+		static const uint8_t jccs[11] = {0x10, 0x50, 0x20, 0x30, 0xa0, 0xb0,
+						 0x60, 0x70, 0xc0, 0xd0, 0x40};
+		switch (rnd() % 5) {
+		case 1: /* if a <cc> b goto outer */
+			p[len] = INSN(0x0d | jccs[rnd() % 11], rnd() % 6, rnd() % 6, 0, 0);
+			p[len].off = (int16_t)(outer - len - 1);
+			len++;
+			break;
+		case 2: /* if a <cc> K goto +1; goto outer */
+			p[len++] = JMP_IMM(jccs[rnd() % 11], rnd() % 6, rnd_imm(), 1);
+			p[len] = JA((int16_t)(outer - len - 1));
+			len++;
+			break;
+		case 3: { /* a op= v; if a ==/!= 0 goto outer */
+			static const uint8_t ops[5] = {0x00, 0x10, 0x40, 0x50, 0xa0}; /* add sub or and xor */
+			int a = (int)(rnd() % 6);
+			p[len++] = ALU64_IMM(ops[rnd() % 5], a, rnd_imm());
+			p[len] = JMP_IMM(rnd() % 2 ? 0x10 : 0x50, a, 0, 0);
+			p[len].off = (int16_t)(outer - len - 1);
+			len++;
+			break;
+		}
+		default:
+			break;
+		}
 		len = loop_close(p, len, 7, h, fi, ci, ki);
 		heads[*nloops] = h;
 		ends[(*nloops)++] = len;
