@@ -1179,9 +1179,26 @@ static uint32_t next_unfilled(uint32_t *next, uint32_t i)
 	return r;
 }
 
-/* inner_head[i]: the largest h with h <= i < loop_end[h] (0 if none). Heads
- * are taken from the last down, each filling the slots of its loop that no
- * later head filled. */
+/* Does the code at h run straight (no jump) into an exit? A backward jump
+ * there (to a shared epilogue) closes no loop. */
+static bool reaches_exit(const struct jit *j, size_t h)
+{
+	for (size_t i = h; i < j->count && i < h + 16; i++) {
+		int op = j->ops[i];
+		if (op < 0)
+			continue; /* (an lddw's second slot) */
+		if (op == BPFX_OP_EXIT)
+			return true;
+		uint8_t cls = BPFX_CLASS(j->insns[i].code);
+		if (cls == BPFX_CLS_JMP || cls == BPFX_CLS_JMP32)
+			return false; /* (jumps, calls) */
+	}
+	return false;
+}
+
+/* inner_head[i]: the largest loop head h with h <= i < loop_end[h] (0 if
+ * none; jumps back into an epilogue do not count). Heads are taken from the
+ * last down, each filling the slots of its loop that no later head filled. */
 static void plan_inner_heads(struct jit *j)
 {
 	size_t n = j->count;
@@ -1194,7 +1211,7 @@ static void plan_inner_heads(struct jit *j)
 	for (size_t i = 0; i <= n; i++)
 		next[i] = (uint32_t)i;
 	for (size_t h = n; h-- > 0;)
-		for (uint32_t i = j->loop_end[h] ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
+		for (uint32_t i = j->loop_end[h] && !reaches_exit(j, h) ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
 		     i < j->loop_end[h]; i = next_unfilled(next, i)) {
 			j->inner_head[i] = (uint32_t)h;
 			next[i] = i + 1;
