@@ -591,8 +591,12 @@ static inline void emit_poll(struct jit *j, size_t insn)
 	emit_exit_jcc(j, CC_B, insn, EX_POLL);            /* jb poll_stub (calls poll_slow) */
 }
 
-/* Polling jump to BPF instruction `target` (a back edge): the chunk's
- * decrement, then straight to the target unless it ran out. */
+/* The head of an unrolled loop's last copy (this pass's estimate). */
+static inline uint32_t unroll_last_head(const struct unroll *u)
+{
+	return u->caddr[(UNROLL_K - 1) * (u->e - u->h + 1)];
+}
+
 /* A backward jump from after an unrolled loop to its head: into its copies
  * (bpfx_x86_unroll_enter) rather than its single copy. */
 static inline bool unroll_entry(const struct jit *j, size_t insn, size_t target)
@@ -603,6 +607,8 @@ static inline bool unroll_entry(const struct jit *j, size_t insn, size_t target)
 	return u->h == target && insn > u->e;
 }
 
+/* Polling jump to BPF instruction `target` (a back edge): the chunk's
+ * decrement, then straight to the target unless it ran out. */
 static inline void emit_poll_jump(struct jit *j, size_t insn, size_t target)
 {
 	if (j->uctx && target == j->uctx->h) {
@@ -685,7 +691,7 @@ static inline void emit_cmp_branch(struct jit *j, size_t insn, const struct bpfx
 	if (j->poll && target <= insn && !(j->uctx && target == j->uctx->h) && !back_edge_cold(j, insn, target)) {
 		if (unroll_entry(j, insn, target)) {
 			const struct unroll *u = &j->unrolls[j->unroll_of[target] - 1];
-			emit_precharged(j, insn, x, test, cc, UNROLL_K, u->caddr[0], j->addrs[target]);
+			emit_precharged(j, insn, x, test, cc, 1, unroll_last_head(u), j->addrs[target]);
 		} else {
 			emit_precharged(j, insn, x, test, cc, 1, j->addrs[target], j->addrs[target]);
 		}

@@ -314,27 +314,33 @@ void bpfx_x86_unroll_back(struct jit *j, size_t insn, int cc)
 
 /* A backward jump at `insn`, after the loop, to the head h of an unrolled
  * loop (flags set for condition cc, or cc < 0: always): straight into its
- * first copy, charged like the loop's own back edges (polling: this event
- * and the reserve; if the chunk is short, the usual poll and on in the
- * single copy). */
+ * last copy (polling: charged like any back edge, with no reserve to take,
+ * so that a loop left again soon has nothing to give back; if the chunk is
+ * short, the usual poll and on in the single copy). Its back edge then goes
+ * round through the charge block and copy 0 like the others. */
 void bpfx_x86_unroll_enter(struct jit *j, size_t insn, size_t h, int cc)
 {
 	const struct unroll *u = &j->unrolls[j->unroll_of[h] - 1];
+	uint32_t last = unroll_last_head(u);
 	if (!j->poll) {
 		if (cc < 0)
-			emit_jmp(j, u->caddr[0]);                      /* jmp copy0 */
+			emit_jmp(j, last);                             /* jmp last copy */
 		else
-			emit_jcc(j, cc, u->caddr[0]);                  /* jcc copy0 */
+			emit_jcc(j, cc, last);                         /* jcc last copy */
 		return;
 	}
 	if (cc >= 0 && back_edge_cold(j, insn, h)) {
-		emit_charge_jcc(j, cc, insn, UNROLL_K, u->caddr[0], j->addrs[h]); /* jcc charge */
+		emit_charge_jcc(j, cc, insn, 1, last, j->addrs[h]);    /* jcc charge */
 		return;
 	}
 	size_t skip = 0;
 	if (cc >= 0)
 		skip = emit_jcc8_fwd(j, cc ^ 1);                       /* j!cc skip */
-	emit_charge(j, insn, u->caddr[0], j->addrs[h]);
+	emit_alu_ri(j, true, 5, AUX3, 1);                              /* sub r9, 1 */
+	emit_jcc(j, CC_AE, last);                                      /* jae last copy */
+	emit_exit_jcc(j, -1, insn, EX_POLL);                           /* jmp poll_stub (then head) */
+	if (j->nstubs)
+		j->stubs[j->nstubs - 1].back = j->addrs[h];
 	if (skip)
 		patch8(j, skip);
 }
