@@ -199,7 +199,7 @@ struct bpfx_run_opts {
 	size_t ctx_len;
 	const void *packet;         /* what LD_ABS/LD_IND read; defaults to ctx */
 	size_t packet_len;
-	uint64_t budget;            /* max back edges + calls; 0 = unlimited */
+	uint64_t budget;            /* max back edges + calls (see Budget below); 0 = unlimited */
 	const int *cancel;          /* if set, polled (atomically) at back edges and calls */
 	const struct bpfx_region *regions; /* extra memory the checked engine allows */
 	size_t nregions;
@@ -212,7 +212,7 @@ struct bpfx_run_result {
 	size_t insn;                /* instruction that stopped the run, if status != 0 */
 	uint64_t fault_addr;        /* for BPFX_E_MEM_FAULT */
 	size_t fault_len;
-	uint64_t budget_used;       /* back edges + calls counted */
+	uint64_t budget_used;       /* back edges + calls counted (see Budget below) */
 };
 
 /* Runs the program once. Returns the run's status (also in res->status); the
@@ -309,9 +309,15 @@ BPFX_API int bpfx_run_callback(bpfx_run *run, uint64_t code_addr, uint64_t r1, u
  *     every this many budget events (back edges and calls), so a cancelled
  *     run stops within that many events.
  *   Budget: every taken backward jump (ja, conditional jumps, gotox, may_goto)
- *     and every call (helper, kfunc, callx, local) is one event. The event
- *     that would exceed opts->budget stops the run with BPFX_E_BUDGET at that
- *     instruction, and res->budget_used is then opts->budget.
+ *     and every call (helper, kfunc, callx, local) is one event, except a
+ *     local call to a leaf function: one whose instructions (from its entry
+ *     to the next function's) hold no call and no gotox, jump nowhere else
+ *     and do not run off their end. Its work is bounded but for its own
+ *     backward jumps, which count, so the budget still bounds the run, and
+ *     the JIT polls at no call to a leaf (call-heavy code: half the cost).
+ *     The event that would exceed opts->budget stops the run with
+ *     BPFX_E_BUDGET at that instruction, and res->budget_used is then
+ *     opts->budget.
  *   addr_space_cast: bpfx has one address space (arena pointers are host
  *     pointers), so both directions are plain 64-bit moves; 0 stays 0.
  *   Frames: each call depth has its own 512-byte frame (r10 = its top),

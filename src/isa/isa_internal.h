@@ -70,4 +70,11 @@ static inline bool bpfx_code_is64(uint8_t code)
 	return BPFX_CLASS(code) == BPFX_CLS_ALU64 || BPFX_CLASS(code) == BPFX_CLS_JMP;
 }
 
+/* leaf[t] = 1 for each function entry t (slot 0, local call and code
+ * address targets) whose function is a leaf: no call of any kind, no gotox,
+ * every jump inside it, and it does not fall into the next function (see
+ * leaf.c). A local call to a leaf is not a budget event. leaf has count
+ * bytes; the others are set to 0. Returns 0 or BPFX_E_NOMEM. */
+int bpfx_leaf_functions(const struct bpfx_insn *insns, const int16_t *ops, size_t count, uint8_t *leaf);
+
 #endif

@@ -74,6 +74,7 @@ struct jit {
 	uint32_t *addrs;      /* count + 1 */
 	uint32_t *entry;      /* per slot */
 	uint8_t *is_entry;
+	const uint8_t *leaf; /* per slot: a leaf function starts here */
 	uint32_t common[EX__COUNT];
 	uint32_t tramp_ret, unwind;
 	uint32_t stub_start, nstubs;
@@ -645,7 +646,8 @@ static void emit_insn(struct jit *j, size_t i, enum bpfx_op op)
 		break;
 	case BPFX_OP_CALL_LOCAL: {
 		size_t t = i + 1 + (int64_t)x->imm;
-		emit_poll(j, i);
+		if (!j->leaf[t])
+			emit_poll(j, i); /* (a call to a leaf is no budget event) */
 		emit(j, a64_addi(A64_ADD_I, true, T0, A64_SP, 0));   /* mov x9, sp */
 		emit_run_ldr(j, 8, T1, RUN_OFF(stack_limit));       /* ldr x10, [x23, stack_limit] */
 		emit(j, a64_rrr(A64_SUBS_RR, true, A64_ZR, T0, T1)); /* cmp x9, x10 */
@@ -864,6 +866,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->addrs = b.prog->addrs;
 	j->entry = b.prog->entry;
 	j->is_entry = b.is_entry;
+	j->leaf = b.leaf;
 	j->max_stubs = 4 * count + 16;
 	j->stub_insn = calloc(j->max_stubs, sizeof(uint32_t));
 	j->stub_kind = calloc(j->max_stubs, 1);

@@ -132,7 +132,9 @@ int bpfx_jit_build_begin(struct bpfx_jit_build *b, const struct bpfx_diag *d,
 	p->addrs = calloc(count + 1, sizeof(uint32_t));
 	p->entry = calloc(count, sizeof(uint32_t));
 	b->is_entry = calloc(count, 1);
-	if (!p->addrs || !p->entry || !b->is_entry) {
+	b->leaf = calloc(count, 1);
+	if (!p->addrs || !p->entry || !b->is_entry || !b->leaf ||
+	    bpfx_leaf_functions(insns, ops, count, b->leaf)) {
 		bpfx_jit_build_abort(b);
 		return nomem(b);
 	}
@@ -235,8 +237,10 @@ void bpfx_jit_build_abort(struct bpfx_jit_build *b)
 {
 	free(b->buf);
 	free(b->is_entry);
+	free(b->leaf);
 	bpfx_jit_free(b->prog);
 	b->buf = NULL;
 	b->is_entry = NULL;
+	b->leaf = NULL;
 	b->prog = NULL;
 }

@@ -31,6 +31,8 @@ struct bpfx_jit_build {
 	struct bpfx_jit_prog *prog;     /* owns addrs and entry (count + 1, count) */
 	uint8_t *is_entry;              /* per slot: a function starts here */
 	size_t nentries;                /* slots with is_entry set */
+	uint8_t *leaf;                  /* per slot: a leaf function starts here (its local calls
+					 * are no budget events; bpfx_leaf_functions) */
 	bool gotox;                     /* the program has a gotox */
 	uint32_t depth;                 /* frames, main program included */
 	uint64_t key;                   /* blinding key (BPFX_JIT_BLIND), else 0 */

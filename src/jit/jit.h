@@ -13,7 +13,8 @@
  *     512-byte stack frame on the native stack. Like the interpreter, each
  *     frame depth is zeroed the first time a run reaches it (a frame reused
  *     at the same depth keeps what the previous call or a helper left).
- *   - Every call (local, helper, kfunc, callx) and every taken backward jump
+ *   - Every call (local, helper, kfunc, callx; but a local call to a leaf
+ *     function, see bpfx_leaf_functions) and every taken backward jump
  *     is a "poll point". With BPFX_JIT_POLL compiled in, each poll point
  *     ends the run with BPFX_E_BUDGET if run->budget is 0 and otherwise
  *     decrements it; the first poll point of a run, the first after each

@@ -639,7 +639,8 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 		break;
 	case BPFX_OP_CALL_LOCAL: {
 		size_t t = i + 1 + (int64_t)x->imm;
-		emit_poll(j, i);
+		if (!j->leaf[t])
+			emit_poll(j, i); /* (a call to a leaf is no budget event) */
 		emit_mem(j, EF_W, 0x3b, RSP, RUNR, RUN_OFF(stack_limit)); /* cmp rsp, [r12+stack_limit] */
 		emit_exit_jcc(j, CC_BE, i, EX_DEPTH);                    /* jbe depth_stub */
 		int64_t rel = (int64_t)j->entry[t] - (int64_t)(j->len + 5);
@@ -1275,6 +1276,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 	j->addrs = b.prog->addrs;
 	j->entry = b.prog->entry;
 	j->is_entry = b.is_entry;
+	j->leaf = b.leaf;
 	bool gotox = b.gotox;
 	size_t nentries = b.nentries;
 

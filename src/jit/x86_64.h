@@ -172,6 +172,7 @@ struct jit {
 	uint32_t *addrs;     /* count + 1 */
 	uint32_t *entry;     /* per slot: prologue offset (0 = not an entry) */
 	uint8_t *is_entry;
+	const uint8_t *leaf; /* per slot: a leaf function starts here (bpfx_leaf_functions) */
 	uint8_t *saves;     /* per slot: r6..r9 (bits 0..3) its function saves, FN_R10 */
 	uint8_t *is_target; /* jumped or called to; NULL: anything may be (gotox) */
 	uint16_t *live_out; /* per slot: BPF registers live after it; NULL: unknown */

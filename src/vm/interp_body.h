@@ -424,7 +424,8 @@ int INTERP_FN(struct bpfx_run *run, struct bpfx_entry *e, const void *const **la
 			vmbreak;
 			vmcase(CALL_LOCAL)
 			{
-				BUDGET_EVENT();
+				if (ip->imm) /* (not a call to a leaf: see bpfx_leaf_functions) */
+					BUDGET_EVENT();
 				uint32_t d = run->depth + 1;
 				if (BPFX_UNLIKELY(d >= run->max_depth)) {
 					err = bpfx_run_error(run, PC, BPFX_E_CALL_DEPTH,

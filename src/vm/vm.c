@@ -278,6 +278,11 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 {
 	const bpfx_vm *vm = p->vm;
 	const char *pname = p->name ? p->name : "program";
+	uint8_t *leaf = malloc(p->count ? p->count : 1);
+	if (!leaf || bpfx_leaf_functions(p->insns, p->ops, p->count, leaf)) {
+		free(leaf);
+		return bpfx_fail(d, BPFX_E_NOMEM, "%s: out of memory preparing the code", pname);
+	}
 
 	for (size_t i = 0; i < p->count; i++) {
 		const struct bpfx_insn *x = &p->insns[i];
@@ -299,6 +304,8 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 			di->off = x->imm; /* gotol, local call, code address */
 		if (od->off == BPFX_USE_JMP || od->imm == BPFX_USE_JMP || op == BPFX_OP_CALL_LOCAL)
 			di->tgt = &p->code[(int64_t)i + 1 + di->off]; /* validated to be inside */
+		if (op == BPFX_OP_CALL_LOCAL) /* imm: the call is a budget event (not to a leaf) */
+			di->imm = !leaf[(int64_t)i + 1 + di->off];
 		switch (op) {
 		case BPFX_OP_LDDW:
 			di->imm = (uint64_t)(uint32_t)x->imm | (uint64_t)(uint32_t)p->insns[i + 1].imm << 32;
@@ -312,8 +319,10 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 		case BPFX_OP_LDDW_MAP_IDX:
 		case BPFX_OP_LDDW_MAP_VALUE_IDX: {
 			int err = resolve_lddw(d, p, o, i, &di->imm);
-			if (err)
+			if (err) {
+				free(leaf);
 				return err;
+			}
 			break;
 		}
 		case BPFX_OP_CALL_HELPER:
@@ -321,12 +330,14 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 			int kf = op == BPFX_OP_CALL_KFUNC;
 			const struct bpfx_func *f =
 				bpfx_func_lookup(kf ? &vm->kfuncs : &vm->helpers, (uint32_t)x->imm);
-			if (!f)
+			if (!f) {
+				free(leaf);
 				return bpfx_fail(d, BPFX_E_NO_HELPER,
 						 "%s: insn %zu: call %s %u: no %s with this id is registered "
 						 "in the VM",
 						 pname, i, kf ? "kfunc with BTF id" : "helper", (uint32_t)x->imm,
 						 kf ? "kfunc" : "helper");
+			}
 			di->fn = f->info.fn;
 			break;
 		}
@@ -335,6 +346,7 @@ static int decode(const struct bpfx_diag *d, bpfx_prog *p, const struct bpfx_loa
 		}
 		(void)od;
 	}
+	free(leaf);
 	/* Fused pairs, where the engines have them (computed-goto builds). */
 	if (labels)
 		for (size_t i = 0; i + 1 < p->count; i++) {

@@ -49,6 +49,40 @@ struct ref_frame {
 	uint8_t *fp;
 };
 
+/* Is the function at slot t a leaf (a local call to it is no budget event)?
+ * Its slots run up to the next function entry (a local call or code address
+ * target); it has no call or gotox, no jump out of them, and does not fall
+ * off their end. */
+static bool ref_leaf(const struct bpfx_insn *ins, size_t count, const int16_t *ops, size_t t)
+{
+	size_t end = count;
+	for (size_t i = 0; i < count; i++) {
+		if (ops[i] != BPFX_OP_CALL_LOCAL && ops[i] != BPFX_OP_LDDW_CODE_ADDR)
+			continue;
+		size_t e = (size_t)((int64_t)i + 1 + ins[i].imm);
+		if (e > t && e < end)
+			end = e;
+	}
+	if (ops[end - 1] != BPFX_OP_EXIT && ops[end - 1] != BPFX_OP_JA && ops[end - 1] != BPFX_OP_JA32)
+		return false;
+	for (size_t i = t; i < end; i++) {
+		uint8_t cls = BPFX_CLASS(ins[i].code);
+		if (ops[i] < 0 || (cls != BPFX_CLS_JMP && cls != BPFX_CLS_JMP32) || ops[i] == BPFX_OP_EXIT)
+			continue;
+		if (ops[i] == BPFX_OP_JA32) {
+			if ((int64_t)i + 1 + ins[i].imm < (int64_t)t || (int64_t)i + 1 + ins[i].imm >= (int64_t)end)
+				return false;
+			continue;
+		}
+		const char *id = bpfx_op_table[ops[i]].id;
+		if (!strncmp(id, "CALL", 4) || !strcmp(id, "GOTOX"))
+			return false;
+		if ((int64_t)i + 1 + ins[i].off < (int64_t)t || (int64_t)i + 1 + ins[i].off >= (int64_t)end)
+			return false;
+	}
+	return true;
+}
+
 /* Same contract as the JIT (see jit.h). Stack: depth frames of 512 bytes. */
 static uint64_t ref_run(const struct bpfx_insn *ins, size_t count, const int16_t *ops,
 			const struct bpfx_jit_env *env, size_t start, const uint64_t args[5],
@@ -309,7 +343,8 @@ static uint64_t ref_run(const struct bpfx_insn *ins, size_t count, const int16_t
 			continue;
 		}
 		case BPFX_OP_CALL_LOCAL:
-			POLL();
+			if (!ref_leaf(ins, count, ops, pc + 1 + (int64_t)x->imm))
+				POLL();
 			if (depth + 1 >= (int)maxd)
 				FAIL(BPFX_E_CALL_DEPTH);
 			memcpy(fr[depth].saved, &r[6], sizeof(fr[depth].saved));
@@ -1726,20 +1761,23 @@ static void test_budget(void)
 	CHECK_EQ_U64(run.status, BPFX_E_BUDGET);
 	CHECK_EQ_U64(run.insn, 1);
 	prog_free(&pr);
-	/* calls count: helper + local */
-	struct bpfx_insn c[] = {CALL(5), CALL_LOCAL(1), EXIT(), MOV64_IMM(0, 4), EXIT()};
-	bpfx_helper_fn fns[5] = {[0] = h_nop};
+	/* calls count: helper calls, and local calls but those to a leaf (a
+	 * function that makes no call): here 0 (helper), 1 (to a function
+	 * calling a helper), 3 (helper), not 5 (to a leaf) */
+	struct bpfx_insn c[] = {CALL(5), CALL_LOCAL(1), EXIT(), CALL(5), CALL_LOCAL(1), EXIT(), MOV64_IMM(0, 4), EXIT()};
+	bpfx_helper_fn fns[8] = {[0] = h_nop, [3] = h_nop};
 	env.call_fns = fns;
-	CHECK(prog_load(&pr, c, 5, &env) == 0);
-	for (uint64_t b = 1; b <= 2; b++) {
+	CHECK(prog_load(&pr, c, 8, &env) == 0);
+	for (uint64_t b = 1; b <= 3; b++) {
 		run_init(&run, b);
 		run.helper_run = NULL;
 		uint64_t r0 = bpfx_jit_enter(pr.jit, NULL, 0, &run);
-		CHECK_EQ_U64(run.status, b == 2 ? 0 : BPFX_E_BUDGET);
-		if (b == 2)
+		CHECK_EQ_U64(run.status, b == 3 ? 0 : BPFX_E_BUDGET);
+		if (b == 3)
 			CHECK_EQ_U64(r0, 4);
 		else
-			CHECK_EQ_U64(run.insn, 1);
+			CHECK_EQ_U64(run.insn, b == 1 ? 1 : 3);
+		CHECK_EQ_U64(run.budget, 0);
 	}
 	prog_free(&pr);
 }

@@ -339,8 +339,64 @@ static void test_control_flow(void)
 	CHECK_EQ_U64((int64_t)validate(loop, 1, 0, &cap), 0);
 }
 
+/* bpfx_leaf_functions on `n` slots (ops decoded here); leaf[] out */
+static void leaves(const struct bpfx_insn *x, size_t n, uint8_t *leaf)
+{
+	int16_t ops[16];
+	for (size_t i = 0; i < n; i++) {
+		bool second = i > 0 && x[i - 1].code == 0x18 && ops[i - 1] >= 0;
+		ops[i] = second ? -1 : (int16_t)bpfx_op_decode(&x[i]);
+	}
+	CHECK_EQ_U64(bpfx_leaf_functions(x, ops, n, leaf), 0);
+}
+
+/* Leaf functions (whose local calls are no budget events). */
+static void test_leaves(void)
+{
+	const struct bpfx_insn CALLF = {.code = 0x85, .src = 1}, HELPER = {.code = 0x85, .imm = 1};
+	uint8_t leaf[16];
+	/* 0: main calls f (3) and g (7); f loops (a back edge inside), g calls a helper */
+	struct bpfx_insn p[10] = {CALLF, CALLF, EXIT, MOV0, {.code = 0x15, .off = -2}, MOV0, EXIT, HELPER, MOV0, EXIT};
+	p[0].imm = 2;
+	p[1].imm = 5;
+	leaves(p, 10, leaf);
+	CHECK(!leaf[0]); /* main makes calls */
+	CHECK(leaf[3]);  /* f: a loop, no call */
+	CHECK(!leaf[7]); /* g: a helper call */
+	CHECK(!leaf[1] && !leaf[4]); /* (only entries) */
+	/* f jumping out of itself (into g) is no leaf; nor one falling into g */
+	p[4].off = 3;
+	leaves(p, 10, leaf);
+	CHECK(!leaf[3]);
+	p[4].off = -2;
+	p[6] = MOV0;
+	leaves(p, 10, leaf);
+	CHECK(!leaf[3]);
+	p[6] = (struct bpfx_insn){.code = 0x05, .off = -3}; /* ends in a jump back inside */
+	leaves(p, 10, leaf);
+	CHECK(leaf[3]);
+	/* gotox makes no leaf; a function ending in an lddw falls through */
+	struct bpfx_insn q[7] = {CALLF, EXIT, {.code = 0x0d, .dst = 1}, EXIT, CALLF, EXIT, EXIT};
+	q[0].imm = 1;
+	q[4].imm = 1;
+	leaves(q, 7, leaf);
+	CHECK(!leaf[2]);
+	CHECK(leaf[6]);
+	struct bpfx_insn r[6] = {CALLF, EXIT, MOV0, {.code = 0x18, .imm = 1}, {0}, EXIT};
+	r[0].imm = 1;
+	leaves(r, 5, leaf); /* (cut before the exit: f = 2..4 ends in the lddw) */
+	CHECK(!leaf[2]);
+	leaves(r, 6, leaf);
+	CHECK(leaf[2]);
+	/* a code address makes an entry too: main's own range ends there */
+	struct bpfx_insn c[5] = {{.code = 0x18, .src = 4, .imm = 2}, {0}, EXIT, MOV0, EXIT};
+	leaves(c, 5, leaf);
+	CHECK(leaf[0] && leaf[3]);
+}
+
 int main(void)
 {
+	test_leaves();
 	test_rows();
 	test_unknown_codes();
 	test_unknown_selectors();
