@@ -689,8 +689,16 @@ static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
 static inline void emit_cmp_branch(struct jit *j, size_t insn, const struct bpfx_insn *x, bool test, int cc,
 				   size_t target)
 {
-	if (j->poll && target <= insn && !(j->uctx && target == j->uctx->h) && !back_edge_cold(j, insn, target)) {
-		if (unroll_entry(j, insn, target)) {
+	if (j->poll && target <= insn && !back_edge_cold(j, insn, target) &&
+	    !(j->uctx && target == j->uctx->h && j->umode == UM_MID)) {
+		if (j->uctx && target == j->uctx->h) {
+			/* a back edge of an unrolled loop's single or last copy,
+			 * before its last: into copy 0, this event and the reserve
+			 * (see emit_charge in x86_64_unroll.c) */
+			const struct unroll *u = j->uctx;
+			emit_precharged(j, insn, x, test, cc, UNROLL_K, j->unext,
+					j->umode == UM_SINGLE ? j->addrs[u->h] : u->shead);
+		} else if (unroll_entry(j, insn, target)) {
 			const struct unroll *u = &j->unrolls[j->unroll_of[target] - 1];
 			emit_precharged(j, insn, x, test, cc, 1, unroll_last_head(u), j->addrs[target]);
 		} else {
