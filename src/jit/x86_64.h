@@ -125,14 +125,14 @@ struct clamp {
 };
 
 /*
- * A small innermost loop emitted a second time as UNROLL_K consecutive
+ * A small innermost loop emitted a second time as k consecutive
  * copies (see x86_64_unroll.c): slots h..e, e the only backward jump in it
  * (to h), eb the first slot of the back edge's group (e, or e - 1 for
  * `if c goto +1; goto h` and `dst op= v; if dst ==/!= 0 goto h`, or e - 2
  * for `if c goto h; mov dst, v; goto h`, a cmov and an unconditional back
  * edge).
  */
-#define UNROLL_K 2 /* (4 ran no faster under polling, and tokenize and hashtable slower) */
+#define UNROLL_KMAX 4 /* copies: 4, or 2 for loops with a way out in their body */
 #define UNROLL_MAX_SLOTS 64
 enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS, UK_SELECT };
 enum unroll_mode { UM_SINGLE, UM_MID, UM_LAST }; /* the single copy, copies 0..K-2, the last */
@@ -146,9 +146,10 @@ struct unroll {
 	uint8_t pad;        /* int3 bytes before the first copy (last pass) */
 	uint32_t nout;      /* exit targets: slots after e that the loop jumps to */
 	uint32_t *out;
-	uint32_t *caddr;    /* UNROLL_K * (e - h + 1): the copies' slot offsets (last pass) */
+	uint8_t k;          /* copies (2 or UNROLL_KMAX; bpfx_x86_plan_unroll) */
+	uint32_t *caddr;    /* k * (e - h + 1): the copies' slot offsets (last pass) */
 	uint32_t *save;     /* e - h + 1 + nout: the single copy's offsets while copies are emitted */
-	uint32_t *xpad_at;  /* (UNROLL_K - 1) * nout: where copy c leaves to target m: into
+	uint32_t *xpad_at;  /* (k - 1) * nout: where copy c leaves to target m: into
 			     * the target's pad (see bpfx_x86_plan_exit_pads) */
 	uint32_t shead;     /* the single copy's head (this pass, once its back edge is out) */
 	uint32_t cblk;      /* polling: the charge block before the first copy (last pass) */
@@ -190,7 +191,8 @@ struct jit {
 	size_t nunrolls;
 	uint32_t *unroll_of; /* per slot: 1 + index in unrolls of the loop it is in, or 0 */
 	uint8_t *xpad_want;  /* per slot: copies leave to it through an exit pad (polling) */
-	uint32_t *xpad;      /* per slot: offset of its exit pad (K - 1 `inc r9` before it) */
+	uint32_t *xpad;      /* per slot: offset of its exit pad (xpad_len `inc r9` before it) */
+	uint8_t *xpad_len;   /* per slot: the largest K - 1 of the loops leaving to it */
 	size_t group_end;    /* patterns never take slots from here on (count: none) */
 	struct unroll *uctx; /* while emitting slots h..eb-1 of an unrolled loop: its back
 			      * edges to h go through bpfx_x86_unroll_back */
@@ -595,7 +597,7 @@ static inline void emit_poll(struct jit *j, size_t insn)
 /* The head of an unrolled loop's last copy (this pass's estimate). */
 static inline uint32_t unroll_last_head(const struct unroll *u)
 {
-	return u->caddr[(UNROLL_K - 1) * (u->e - u->h + 1)];
+	return u->caddr[(size_t)(u->k - 1) * (u->e - u->h + 1)];
 }
 
 /* A backward jump from after an unrolled loop to its head: into its copies
@@ -696,7 +698,7 @@ static inline void emit_cmp_branch(struct jit *j, size_t insn, const struct bpfx
 			 * before its last: into copy 0, this event and the reserve
 			 * (see emit_charge in x86_64_unroll.c) */
 			const struct unroll *u = j->uctx;
-			emit_precharged(j, insn, x, test, cc, UNROLL_K, j->unext,
+			emit_precharged(j, insn, x, test, cc, u->k, j->unext,
 					j->umode == UM_SINGLE ? j->addrs[u->h] : u->shead);
 		} else if (unroll_entry(j, insn, target)) {
 			const struct unroll *u = &j->unrolls[j->unroll_of[target] - 1];
