@@ -912,6 +912,17 @@ static void emit_clamp_setup(struct jit *j, const struct clamp *c)
 	int i = reg_map[c->i], n = c->n_k ? AUX2 : reg_map[c->n];
 	size_t to_slow[6];
 	int nslow = 0;
+	if (c->copies) { /* few iterations left (or i past n): into the copies */
+		struct unroll *u = &j->unrolls[c->copies - 1];
+		u->centry = (uint32_t)j->len;
+		if (c->n_k)
+			emit_mov_ri(j, true, AUX, c->n_imm);               /* mov r11, n */
+		else
+			emit_mov_rr(j, true, AUX, n);                      /* mov r11, n */
+		emit_rr(j, true, 0x29, AUX, i);                            /* sub r11, i */
+		emit_alu_ri(j, true, 7, AUX, CLAMP_COPIES_BELOW << c->shift); /* cmp r11, below << shift */
+		emit_jcc(j, CC_B, unroll_last_head(u));                    /* jb last copy (no event) */
+	}
 	if (c->fast) { /* entered from above: the counter is known, so are the back edges */
 		emit_alu_ri(j, true, 7, AUX3, (int32_t)c->trips);          /* cmp r9, trips */
 		size_t general = emit_jcc8_fwd(j, CC_B);                   /* jb general */
@@ -1075,9 +1086,9 @@ static bool jit_pass(struct jit *j)
 		struct unroll *u = j->unroll_of && j->unroll_of[i] ? &j->unrolls[j->unroll_of[i] - 1] : NULL;
 		if (cl && cl->t == i)
 			emit_clamp_setup(j, cl);
-		if (j->loop_end[i] && !j->is_entry[i] && !(u && u->h == i))
+		if (j->loop_end[i] && !j->is_entry[i] && !(u && u->h == i && !(cl && cl->copies)))
 			pad_loop_head(j, i); /* (an unrolled loop runs its copies, placed below) */
-		if (u && u->eb == i) {
+		if (u && u->eb == i && !(cl && cl->copies)) {
 			/* the single copy's back edge, then the copies */
 			bpfx_x86_emit_unrolled(j, u, &same);
 			for (size_t k = i; k <= u->e; k++)
@@ -1102,7 +1113,7 @@ static bool jit_pass(struct jit *j)
 				j->range_err = true;
 			continue;
 		}
-		set_slot_addr(j, i, &same); /* a clamped loop's back edge (never in an unrolled loop) */
+		set_slot_addr(j, i, &same); /* a clamped loop's back edge */
 		uint32_t gend = emit_clamp_back(j, cl);
 		for (size_t k = i; k <= cl->b; k++) {
 			j->gend[k] = gend;
@@ -1111,6 +1122,11 @@ static bool jit_pass(struct jit *j)
 			bpfx_x86_zext_update(j, k, true);
 		}
 		i = cl->b;
+		if (cl->copies) { /* then the copies, before the next slot */
+			emit_jmp(j, j->addrs[cl->b + 1]);                  /* jmp next slot */
+			bpfx_x86_emit_unrolled(j, &j->unrolls[cl->copies - 1], &same);
+			j->zx = 0;
+		}
 	}
 	if (j->addrs[j->count] != (uint32_t)j->len)
 		same = false;
@@ -1345,11 +1361,19 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		err = bpfx_fail(d, err, "jit: out of memory for a %zu-instruction program", count);
 		goto fail;
 	}
-	for (size_t k = 0; k < j->nunrolls && j->clamp_id; k++) { /* (clamped loops stay as they are) */
+	for (size_t k = 0; k < j->nunrolls && j->clamp_id; k++) {
+		/* A clamped loop stays as it is, but for one that is the whole
+		 * unrolled loop: its short runs go to the copies (clamp->copies) */
 		const struct unroll *u = &j->unrolls[k];
 		bool clamped = false;
 		for (size_t i = u->h; i <= u->e; i++)
 			clamped = clamped || j->clamp_id[i];
+		struct clamp *cl = clamped && j->clamp_id[u->h] ? &j->clamps[j->clamp_id[u->h] - 1] : NULL;
+		if (cl && cl->t == u->h && cl->b == u->e && cl->bstart == u->eb && u->kind == UK_CMP &&
+		    cl->shift <= 24 && j->unroll_of[u->h] == k + 1) {
+			cl->copies = (uint32_t)k + 1;
+			continue;
+		}
 		for (size_t i = u->h; i <= u->e && clamped; i++)
 			j->unroll_of[i] = 0;
 	}

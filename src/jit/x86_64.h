@@ -122,7 +122,14 @@ struct clamp {
 	 * general entry code (bpfx_x86_plan_clamps). */
 	bool fast;
 	uint32_t trips;
+	/* The same loop also runs unrolled (x86_64_unroll.c): 1 + its index in
+	 * unrolls, or 0. The entry code sends a run with fewer than
+	 * CLAMP_COPIES_BELOW iterations left to the copies: the entry and exit
+	 * code of the clamp (some 20 instructions) is not worth it for a short
+	 * loop (packet's header sums: 10 iterations). */
+	uint32_t copies;
 };
+#define CLAMP_COPIES_BELOW 64
 
 /*
  * A small innermost loop emitted a second time as k consecutive
@@ -153,6 +160,8 @@ struct unroll {
 			     * the target's pad (see bpfx_x86_plan_exit_pads) */
 	uint32_t shead;     /* the single copy's head (this pass, once its back edge is out) */
 	uint32_t cblk;      /* polling: the charge block before the first copy (last pass) */
+	uint32_t centry;    /* also clamped (struct clamp, copies): its entry code (this pass),
+			     * where the charge block's slow path goes on instead of h */
 };
 
 struct jit {

@@ -403,12 +403,15 @@ void bpfx_x86_emit_exit_pad(struct jit *j, size_t t, bool *same)
 void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same)
 {
 	size_t h = u->h, e = u->e, n = e - h + 1, nout = u->nout;
-	uint32_t single_h = j->addrs[h];
+	bool clamped = j->clamp_id && j->clamp_id[h] && j->clamps[j->clamp_id[h] - 1].copies;
+	uint32_t single_h = clamped ? u->centry : j->addrs[h];
 	u->shead = single_h;
-	/* The single copy's back edge. */
-	for (size_t i = u->eb; i <= e; i++)
+	/* The single copy's back edge (a clamped loop's: emitted already,
+	 * and a way into it is through its entry code). */
+	for (size_t i = u->eb; i <= e && !clamped; i++)
 		set_slot_addr(j, i, same);
-	emit_eb(j, u, UM_SINGLE);
+	if (!clamped)
+		emit_eb(j, u, UM_SINGLE);
 	/* Polling: the charge block's slow path. The block itself (`sub r9, K;
 	 * jb slow`, just before the first copy) charges a taken back edge e of
 	 * the single or the last copy and keeps the reserve; when the chunk is
