@@ -1197,8 +1197,9 @@ static uint32_t next_unfilled(uint32_t *next, uint32_t i)
 }
 
 /* Does the code at h run straight (no jump) into an exit? A backward jump
- * there (to a shared epilogue) closes no loop. */
-static bool reaches_exit(const struct jit *j, size_t h)
+ * there (to a shared epilogue) closes no loop; a way out of a loop there
+ * is taken once per call. */
+bool bpfx_x86_reaches_exit(const struct jit *j, size_t h)
 {
 	for (size_t i = h; i < j->count && i < h + 16; i++) {
 		int op = j->ops[i];
@@ -1228,7 +1229,7 @@ static void plan_inner_heads(struct jit *j)
 	for (size_t i = 0; i <= n; i++)
 		next[i] = (uint32_t)i;
 	for (size_t h = n; h-- > 0;)
-		for (uint32_t i = j->loop_end[h] && !reaches_exit(j, h) ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
+		for (uint32_t i = j->loop_end[h] && !bpfx_x86_reaches_exit(j, h) ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
 		     i < j->loop_end[h]; i = next_unfilled(next, i)) {
 			j->inner_head[i] = (uint32_t)h;
 			next[i] = i + 1;

@@ -756,6 +756,7 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes);
 int bpfx_x86_plan_exit_pads(struct jit *j);
 void bpfx_x86_unroll_free(struct jit *j);
 void bpfx_x86_emit_unrolled(struct jit *j, struct unroll *u, bool *same);
+bool bpfx_x86_reaches_exit(const struct jit *j, size_t h); /* (x86_64.c) */
 void bpfx_x86_emit_exit_pad(struct jit *j, size_t t, bool *same);
 /* Updates j->zx after instruction i (cond: inside a pattern that starts with
  * a conditional jump). */

@@ -202,10 +202,14 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 		 * scanning loop: sieve's ran 10% -> 0-5% over plain under
 		 * polling), 2 for one with more (a search that often ends after
 		 * an iteration or two, where the reserve given back on the way
-		 * out costs: sort's inner loop ran 15% -> 35-40% with 4) */
+		 * out costs: sort's inner loop ran 15% -> 35-40% with 4). A way
+		 * straight to a return (the end of the data) does not count:
+		 * it is taken once per call. */
 		int ways = exits;
-		for (size_t i = h; i < u.eb; i++)
-			ways += (j->ops[i] < 0 ? -1 : bpfx_jit_target(j->insns, j->ops, i, false)) > (int64_t)e;
+		for (size_t i = h; i < u.eb; i++) {
+			int64_t ti = j->ops[i] < 0 ? -1 : bpfx_jit_target(j->insns, j->ops, i, false);
+			ways += ti > (int64_t)e && !bpfx_x86_reaches_exit(j, (size_t)ti);
+		}
 		u.k = ways <= 1 ? UNROLL_KMAX : 2;
 		if (!j->unroll_of && !(j->unroll_of = calloc(j->count, sizeof(uint32_t))))
 			return BPFX_E_NOMEM;
