@@ -139,7 +139,7 @@ struct clamp {
  * for `if c goto h; mov dst, v; goto h`, a cmov and an unconditional back
  * edge).
  */
-#define UNROLL_KMAX 4 /* copies: 4, or 2 for loops with a way out in their body */
+#define UNROLL_KMAX 4 /* copies: 4, or 2 for loops with more than one way out */
 #define UNROLL_MAX_SLOTS 64
 enum unroll_kind { UK_CMP, UK_FOLD, UK_ALWAYS, UK_SELECT };
 enum unroll_mode { UM_SINGLE, UM_MID, UM_LAST }; /* the single copy, copies 0..K-2, the last */
@@ -568,7 +568,6 @@ static inline void emit_precharged(struct jit *j, size_t insn, const struct bpfx
 		return;
 	*c = (struct cstub){.insn = (uint32_t)insn, .kind = CS_PRE, .k = (uint8_t)k, .cc = (int8_t)cc, .test = test,
 			    .cmp = x, .first = first, .single = single};
-	size_t n = j->ncstubs;
 	emit_alu_ri(j, true, 5, AUX3, k);          /* sub r9, k */
 	emit_jcc_cstub(j, CC_B);                   /* jb stub (the chunk is short) */
 	emit_cmp(j, x, test);                      /* cmp/test */
@@ -577,8 +576,7 @@ static inline void emit_precharged(struct jit *j, size_t insn, const struct bpfx
 		EMIT3(0x49, 0xff, 0xc1);           /* inc r9 (not taken: no event) */
 	else
 		emit_alu_ri(j, true, 0, AUX3, k);  /* add r9, k */
-	if (n <= j->ncstubs)
-		j->cstubs[n - 1].fall = (uint32_t)j->len;
+	c->fall = (uint32_t)j->len; /* (c stays valid: no stub was made since) */
 }
 
 /* A taken jump from `insn` back to `target` that leaves an inner loop (one
@@ -692,11 +690,11 @@ static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test)
 }
 
 /* cmp/test of x, then the jump to BPF instruction `target` under cc as
- * instruction `insn`. Polling, a back edge (other than an unrolled loop's
- * own) is charged before the compare (emit_precharged): the jump keeps the
- * plain code's shape whichever way it mostly goes. A seldom taken one
- * (back_edge_cold) is charged out of line instead: nothing to pay when not
- * taken. */
+ * instruction `insn`. Polling, a back edge is charged before the compare
+ * (emit_precharged): the jump keeps the plain code's shape whichever way it
+ * mostly goes. A seldom taken one (back_edge_cold) is charged out of line
+ * instead (nothing to pay when not taken), and one inside copies 0..K-2 of
+ * an unrolled loop goes on to the next copy for free (its reserve). */
 static inline void emit_cmp_branch(struct jit *j, size_t insn, const struct bpfx_insn *x, bool test, int cc,
 				   size_t target)
 {

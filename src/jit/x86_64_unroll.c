@@ -12,11 +12,12 @@
  *
  * Its code is emitted as usual (the "single copy": every jump from before
  * the loop into it lands there), and after the single copy's last back edge
- * come K copies of the whole loop. Back edges of the single copy, of the
- * last copy, and backward jumps to h from after the loop go to copy 0; the
- * last back edge e of copy c < K - 1 leaves the loop when its condition
- * fails and otherwise falls into copy c + 1, its other back edges jump to
- * copy c + 1.
+ * come K copies of the whole loop (K = 4 for a loop with one way out, else
+ * 2: see bpfx_x86_plan_unroll). Back edges of the single copy and of the
+ * last copy go to copy 0, backward jumps to h from after the loop to the
+ * last copy; the last back edge e of copy c < K - 1 leaves the loop when
+ * its condition fails and otherwise falls into copy c + 1, its other back
+ * edges jump to copy c + 1.
  *
  * Under BPFX_JIT_POLL this is what makes counting back edges cheap. In the
  * copies r9 holds the chunk minus a reserve of K - 1: copy c has c back
@@ -26,12 +27,14 @@
  * charge block before copy 0 (`sub r9, K; jb slow`: this event and a new
  * reserve), which falls into copy 0; `slow` gives K back and polls as e
  * (exact budget, the same instruction, poll_slow at the same event), then
- * goes on in the single copy. Their other back edges, and backward jumps to
- * h from after the loop, charge the same way themselves (emit_charge). Every
- * way out of copy c < K - 1 gives back K - 1 - c: each slot the copies
- * leave to has K - 1 `inc r9` right before its code and copy c jumps in
- * K - 1 - c from their end (code that falls into the slot jumps over them,
- * except after a last copy that ends in a jump). Nothing inside the loop
+ * goes on in the single copy (a clamped loop's: through its entry code,
+ * see struct clamp). Their other back edges charge the same way themselves
+ * (emit_charge, or emit_precharged for a compare); backward jumps to h from
+ * after the loop charge one event and enter the last copy, which has no
+ * reserve. Every way out of copy c < K - 1 gives back K - 1 - c: each slot
+ * the copies leave to has up to K - 1 `inc r9` right before its code and
+ * copy c jumps in K - 1 - c from their end (code that falls into the slot
+ * jumps over them, except after a last copy that ends in a jump). Nothing inside the loop
  * reads r9: there are no calls, exits or run-time failures, and divisions
  * save it.
  *
