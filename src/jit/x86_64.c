@@ -594,7 +594,11 @@ void bpfx_x86_insn(struct jit *j, size_t i, enum bpfx_op op)
 	case BPFX_OP_JA:
 	case BPFX_OP_JA32: {
 		size_t t = i + 1 + (int64_t)(op == BPFX_OP_JA ? x->off : x->imm);
-		if (j->uctx && t == j->uctx->h)
+		if (j->fused_goto == i) { /* charged by the branch before it (fusable_goto) */
+			j->fused_goto = 0;
+			emit_jmp(j, unroll_entry(j, i, t) ? unroll_last_head(&j->unrolls[j->unroll_of[t] - 1])
+							  : j->addrs[t]); /* jmp target */
+		} else if (j->uctx && t == j->uctx->h)
 			bpfx_x86_unroll_back(j, i, -1); /* (a back edge of an unrolled loop) */
 		else if (unroll_entry(j, i, t))
 			bpfx_x86_unroll_enter(j, i, t, -1); /* (to the head of one, from after it) */
@@ -1042,12 +1046,15 @@ static bool jit_pass(struct jit *j)
 	j->len = 0;
 	j->overflow = j->range_err = false;
 	j->nstubs = j->ncstubs = 0;
+	j->fused_goto = 0;
 	for (int k = 0; k < 16; k++)
 		EMIT1(0xcc); /* int3 padding: nothing jumps or reads before the trampoline */
 	emit_trampoline(j);
 	emit_commons(j);
 	bool same = true;
 	for (size_t i = 0; i < j->count; i++) {
+		if (j->fused_goto && i > j->fused_goto)
+			j->range_err = true; /* (a fused goto was not emitted as one: cannot happen) */
 		if (j->is_entry[i]) {
 			/* Function prologue, placed before the body; code that
 			 * falls into the body from above jumps over it. */
@@ -1086,8 +1093,10 @@ static bool jit_pass(struct jit *j)
 		struct unroll *u = j->unroll_of && j->unroll_of[i] ? &j->unrolls[j->unroll_of[i] - 1] : NULL;
 		if (cl && cl->t == i)
 			emit_clamp_setup(j, cl);
-		if (j->loop_end[i] && !j->is_entry[i] && !(u && u->h == i && !(cl && cl->copies)))
-			pad_loop_head(j, i); /* (an unrolled loop runs its copies, placed below) */
+		if (j->loop_end[i] && !j->is_entry[i] && !(u && u->h == i && !(cl && cl->copies)) &&
+		    !bpfx_x86_reaches_exit(j, i))
+			pad_loop_head(j, i); /* (an unrolled loop runs its copies, placed below; an
+					      * epilogue jumped back to is no loop) */
 		if (u && u->eb == i && !(cl && cl->copies)) {
 			/* the single copy's back edge, then the copies */
 			bpfx_x86_emit_unrolled(j, u, &same);
@@ -1170,7 +1179,13 @@ static bool jit_pass(struct jit *j)
 		emit_jmp32(j, c->single);                              /* jmp single */
 		if (c->kind == CS_PRE) {
 			patch8(j, not_taken);
-			EMIT4(0x49, 0x83, 0xc1, c->k);                 /* not_taken: add r9, k (as before) */
+			if (c->fused) { /* not taken: the goto's event, polled here (r9 = -1) */
+				emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)c->fused); /* mov [r12+insn], g */
+				EMIT1(0xe8);                           /* call poll_slow */
+				emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+			} else {
+				EMIT4(0x49, 0x83, 0xc1, c->k);         /* not_taken: add r9, k (as before) */
+			}
 			emit_jmp32(j, c->fall);                        /* jmp fall */
 		}
 		if (j->len - start > CSTUB_MAX_BYTES)

@@ -100,6 +100,8 @@ struct cstub {
 	bool test;                   /* CS_PRE: JSET (test instead of cmp) */
 	const struct bpfx_insn *cmp; /* CS_PRE: the compare's instruction */
 	uint32_t first, single, fall;
+	uint32_t fused;              /* CS_PRE: the backward goto its give-back was folded
+				      * into (fusable_goto), or 0 */
 };
 
 /*
@@ -220,6 +222,8 @@ struct jit {
 	size_t ncstubs, cstub_cap, cstub_prev;
 	uint32_t *inner_head; /* per slot: the largest head of a loop (h..last backward jump
 			       * to h) holding it, or 0 (polling: which back edges are seldom taken) */
+	uint32_t fused_goto;  /* a backward goto whose charge a precharged branch before it
+			       * made (fusable_goto), until it is emitted; 0: none */
 
 	bool poll, bmi2, force_near;
 	bool blind;          /* BPFX_JIT_BLIND */
@@ -558,6 +562,39 @@ static inline void emit_charge_jcc(struct jit *j, int cc, size_t insn, int k, ui
 /* cmp/test (emit_cmp) */
 static inline void emit_cmp(struct jit *j, const struct bpfx_insn *x, bool test);
 
+/* After a precharged back edge whose not-taken path goes on at slot f: the
+ * backward goto g that the code from f runs straight into, if nothing else
+ * comes in on the way (no jump target), nothing on it writes memory or can
+ * stop the run (ALU, loads, lddw), and g charges one event itself (a plain
+ * back edge, or into an unrolled loop's last copy); else 0. The charge of
+ * the branch is then kept for g instead of given back: one `inc r9` and one
+ * `sub r9, 1` less (sort's insertion loop, hashtable's lookup). When the
+ * chunk is short the stub polls for g instead, before that code: nothing
+ * it does can be seen if the run stops there. */
+static inline size_t fusable_goto(const struct jit *j, size_t f)
+{
+	if (!j->is_target)
+		return 0;
+	for (size_t g = f; g < j->count && g < f + 16; g++) {
+		if (j->is_target[g] || (j->unroll_of && j->unroll_of[g]) || (j->clamp_id && j->clamp_id[g]) ||
+		    j->is_entry[g])
+			return 0;
+		int op = j->ops[g];
+		if (op < 0)
+			continue; /* (an lddw's second slot) */
+		uint8_t cls = BPFX_CLASS(j->insns[g].code);
+		if (op == BPFX_OP_JA || op == BPFX_OP_JA32) {
+			int64_t t = (int64_t)g + 1 + (op == BPFX_OP_JA ? j->insns[g].off : j->insns[g].imm);
+			return t <= (int64_t)g ? g : 0;
+		}
+		if (cls != BPFX_CLS_ALU && cls != BPFX_CLS_ALU64 && cls != BPFX_CLS_LD && cls != BPFX_CLS_LDX)
+			return 0; /* (LDX: loads only) */
+		if (cls == BPFX_CLS_LD && bpfx_op_table[op].fmt != BPFX_FMT_LDDW)
+			return 0; /* (LD_ABS/IND can end the run) */
+	}
+	return 0;
+}
+
 /* A compare-and-branch back edge at `insn`, charged before its compare
  * (CS_PRE): k events, on to `first` (see struct cstub). */
 static inline void emit_precharged(struct jit *j, size_t insn, const struct bpfx_insn *x, bool test, int cc, int k,
@@ -566,13 +603,16 @@ static inline void emit_precharged(struct jit *j, size_t insn, const struct bpfx
 	struct cstub *c = new_cstub(j);
 	if (!c)
 		return;
+	size_t g = k == 1 ? fusable_goto(j, insn + 1) : 0;
 	*c = (struct cstub){.insn = (uint32_t)insn, .kind = CS_PRE, .k = (uint8_t)k, .cc = (int8_t)cc, .test = test,
-			    .cmp = x, .first = first, .single = single};
+			    .cmp = x, .first = first, .single = single, .fused = (uint32_t)g};
 	emit_alu_ri(j, true, 5, AUX3, k);          /* sub r9, k */
 	emit_jcc_cstub(j, CC_B);                   /* jb stub (the chunk is short) */
 	emit_cmp(j, x, test);                      /* cmp/test */
 	emit_jcc(j, cc, first);                    /* jcc first */
-	if (k == 1)
+	if (g)
+		j->fused_goto = (uint32_t)g;       /* (not taken: the event of the goto at g) */
+	else if (k == 1)
 		EMIT3(0x49, 0xff, 0xc1);           /* inc r9 (not taken: no event) */
 	else
 		emit_alu_ri(j, true, 0, AUX3, k);  /* add r9, k */

@@ -1223,6 +1223,103 @@ static size_t gen_unroll(struct bpfx_insn *p, size_t *head, size_t *back)
 	return len;
 }
 
+/*
+ * Random programs of the shape that folds a branch's charge into a goto
+ * (fusable_goto in x86_64.h): an inner loop whose back edge `if a <cc> b
+ * goto inner` compares data (so it is charged before its compare), then
+ * straight-line ALU rows and loads, then `goto outer` or `goto inner`.
+ * Around them a guard counter (r6) that every way round decrements ends the
+ * run. Sometimes a store or a jump target sits in the straight-line part,
+ * which must keep the two charges apart. Budgets run out everywhere, with
+ * and without unrolling, against the reference interpreter.
+ */
+static size_t gen_fuse(struct bpfx_insn *p)
+{
+	static const uint8_t jccs[10] = {0x10, 0x50, 0x20, 0x30, 0xa0, 0xb0, 0x60, 0x70, 0xc0, 0xd0};
+	size_t len = 0;
+	p[len++] = MOV64_REG(9, 1);
+	for (int r = 0; r <= 5; r++)
+		p[len++] = MOV64_IMM(r, (int32_t)(rnd() % 64));
+	p[len++] = MOV64_IMM(6, 20 + (int32_t)(rnd() % 200));
+	size_t outer = len, exits[4];
+	int nexit = 0;
+	for (int k = (int)(rnd() % 3); k > 0; k--)
+		p[len++] = ALU64_IMM(rnd() % 2 ? 0x00 : 0xa0, (int)(rnd() % 6), (int32_t)(rnd() % 7)); /* add/xor */
+	p[len++] = ALU64_IMM(0x10, 6, 1);                 /* r6 -= 1 */
+	exits[nexit++] = len;
+	p[len++] = JMP_IMM(0x10, 6, 0, 0);                /* if r6 == 0 goto end */
+	size_t inner = len;
+	for (int k = 1 + (int)(rnd() % 3); k > 0; k--)
+		p[len++] = ALU64_IMM(rnd() % 2 ? 0x00 : 0xa0, (int)(rnd() % 6), (int32_t)(rnd() % 9)); /* add/xor */
+	p[len++] = ALU64_IMM(0x10, 6, 1);                 /* r6 -= 1 */
+	exits[nexit++] = len;
+	p[len++] = JMP_IMM(0x10, 6, 0, 0);                /* if r6 == 0 goto end */
+	int a = (int)(rnd() % 6), b = (int)(rnd() % 6);
+	if (rnd() % 3)
+		p[len] = INSN(0x0d | jccs[rnd() % 10], a, b, 0, 0);      /* if a <cc> b goto inner */
+	else
+		p[len] = JMP_IMM(jccs[rnd() % 10], a, (int32_t)(rnd() % 64), 0); /* if a <cc> K goto inner */
+	p[len].off = (int16_t)(inner - len - 1);
+	len++;
+	size_t mid = 0;
+	for (int k = (int)(rnd() % 5); k > 0; k--) {
+		switch (rnd() % 6) {
+		case 0:
+			p[len++] = LDX(BPFX_SZ_W, (int)(rnd() % 6), 9, (int16_t)(4 * (rnd() % 8)));
+			break;
+		case 1:
+			if (rnd() % 3 == 0) { /* (a store: the charges stay apart) */
+				p[len++] = STX(BPFX_SZ_DW, 9, (int)(rnd() % 6), (int16_t)(8 * (rnd() % 4)));
+				break;
+			}
+			/* fall through */
+		default:
+			p[len++] = ALU64_REG(rnd() % 2 ? 0x00 : 0xa0, (int)(rnd() % 6), (int)(rnd() % 6));
+			break;
+		}
+	}
+	if (rnd() % 5 == 0) { /* (a jump target in it: the charges stay apart) */
+		p[len++] = JA(1);
+		mid = len;
+		p[len++] = ALU64_IMM(0x00, 0, 1);
+	}
+	(void)mid;
+	p[len] = JA(0);
+	p[len].off = (int16_t)((rnd() % 4 ? outer : inner) - len - 1); /* goto outer / inner */
+	len++;
+	for (int k = 0; k < nexit; k++)
+		p[exits[k]].off = (int16_t)(len - exits[k] - 1);
+	for (int r = 0; r <= 6; r++)
+		p[len++] = STX(BPFX_SZ_DW, 9, r, (int16_t)(8 * r));
+	p[len++] = EXIT();
+	return len;
+}
+
+static void test_fuse(int programs)
+{
+	static struct bpfx_insn p[64];
+	static const uint32_t modes[3] = {BPFX_JIT_POLL, BPFX_JIT_POLL | BPFX_JIT_NO_UNROLL,
+					  BPFX_JIT_POLL | BPFX_JIT_FORCE_NEAR};
+	int bad = 0;
+	for (int t = 0; t < programs && bad < 5; t++) {
+		size_t n = gen_fuse(p);
+		struct prog pr;
+		struct bpfx_jit_env env = {.flags = modes[t % 3]};
+		if (prog_load(&pr, p, n, &env) != 0) {
+			CHECK(!"fuse program loads");
+			bad++;
+			continue;
+		}
+		uint8_t mem[80];
+		for (size_t k = 0; k < sizeof(mem); k++)
+			mem[k] = (uint8_t)rnd();
+		bool ok = diff_budgets(&pr, mem, sizeof(mem), true, 6, 100, 600, "fuse", t);
+		CHECK(ok);
+		bad += !ok;
+		prog_free(&pr);
+	}
+}
+
 static void test_unroll(int programs)
 {
 	static struct bpfx_insn p[80];
@@ -2319,6 +2416,7 @@ int main(void)
 	test_random(n / 5, BPFX_JIT_BLIND | BPFX_JIT_POLL);
 	test_loops((int)check_scale(n / 3) + 20); /* (valgrind: 30) */
 	test_unroll((int)check_scale(n / 2) + 20);
+	test_fuse((int)check_scale(n / 3) + 20);
 
 	/* test-time check that every opcode-table row went through the JIT */
 	for (int k = 0; k < BPFX_OP__COUNT; k++) {
