@@ -442,10 +442,14 @@ static void run_init(struct bpfx_jit_run *run, uint64_t budget)
 }
 
 /* Runs both engines on copies of `mem`; checks r0, status and memory agree. */
+/* The ctx of every differential run (and of the finiteness probe): one
+ * address, since programs may compute with the pointer's value. */
+static uint8_t run_ctx[1024];
+
 static bool diff_run(struct prog *p, const uint8_t *mem, size_t len, uint64_t budget,
 		     uint64_t *r0_out)
 {
-	static uint8_t ctx[1024];
+	uint8_t *ctx = run_ctx;
 	static uint8_t ref_mem[1024];
 	struct bpfx_jit_run rj, rr;
 	uint64_t args[5] = {(uint64_t)(uintptr_t)ctx, len, 0, 0, 0};
@@ -986,7 +990,7 @@ static size_t gen_loops(struct bpfx_insn *p, size_t *heads, size_t *ends, int *n
  * budget of `budget` events decides (random generators can guess wrong). */
 static bool ends_within(const struct prog *pr, const uint8_t *mem, size_t len, uint64_t budget)
 {
-	uint8_t probe[256];
+	uint8_t *probe = run_ctx; /* (the address the runs use: see run_ctx) */
 	memcpy(probe, mem, len);
 	uint64_t args[5] = {(uint64_t)(uintptr_t)probe, len, 0, 0, 0};
 	struct bpfx_jit_env penv = pr->env;
