@@ -1041,6 +1041,13 @@ size_t bpfx_x86_emit_slots(struct jit *j, size_t i, bool *same)
 	return folded;
 }
 
+/* call poll_slow (rel32; it is emitted before the code) */
+static void emit_call_poll_slow(struct jit *j)
+{
+	EMIT1(0xe8);
+	emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+}
+
 static bool jit_pass(struct jit *j)
 {
 	j->len = 0;
@@ -1146,8 +1153,7 @@ static bool jit_pass(struct jit *j)
 	for (size_t k = 0; k < j->nstubs; k++) {
 		emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)j->stubs[k].insn); /* mov [r12+insn], i */
 		if (j->stubs[k].kind == EX_POLL) {
-			EMIT1(0xe8);                                  /* call poll_slow */
-			emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+			emit_call_poll_slow(j);                       /* call poll_slow */
 			emit_jmp32(j, j->stubs[k].back);              /* jmp back */
 		} else {
 			emit_jmp32(j, j->common[j->stubs[k].kind]);   /* jmp common */
@@ -1174,15 +1180,13 @@ static bool jit_pass(struct jit *j)
 			emit_jcc32(j, CC_B, c->single);                /* jc single (r9 - 1 left) */
 		}
 		emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)c->insn); /* mov [r12+insn], i (r9 = -1) */
-		EMIT1(0xe8);                                           /* call poll_slow */
-		emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+		emit_call_poll_slow(j);                                /* call poll_slow */
 		emit_jmp32(j, c->single);                              /* jmp single */
 		if (c->kind == CS_PRE) {
 			patch8(j, not_taken);
 			if (c->fused) { /* not taken: the goto's event, polled here (r9 = -1) */
 				emit_run_store_imm(j, false, RUN_OFF(insn), (int32_t)c->fused); /* mov [r12+insn], g */
-				EMIT1(0xe8);                           /* call poll_slow */
-				emit4(j, (uint32_t)(int32_t)((int64_t)j->poll_slow - (int64_t)(j->len + 4)));
+				emit_call_poll_slow(j);                /* call poll_slow */
 			} else {
 				EMIT4(0x49, 0x83, 0xc1, c->k);         /* not_taken: add r9, k (as before) */
 			}
@@ -1243,12 +1247,14 @@ static void plan_inner_heads(struct jit *j)
 	}
 	for (size_t i = 0; i <= n; i++)
 		next[i] = (uint32_t)i;
-	for (size_t h = n; h-- > 0;)
-		for (uint32_t i = j->loop_end[h] && !bpfx_x86_reaches_exit(j, h) ? next_unfilled(next, (uint32_t)h) : UINT32_MAX;
-		     i < j->loop_end[h]; i = next_unfilled(next, i)) {
+	for (size_t h = n; h-- > 0;) {
+		if (!j->loop_end[h] || bpfx_x86_reaches_exit(j, h))
+			continue;
+		for (uint32_t i = next_unfilled(next, (uint32_t)h); i < j->loop_end[h]; i = next_unfilled(next, i)) {
 			j->inner_head[i] = (uint32_t)h;
 			next[i] = i + 1;
 		}
+	}
 	free(next);
 }
 

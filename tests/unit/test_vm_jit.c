@@ -293,33 +293,25 @@ static void test_budget(void)
 	CHECK_EQ_U64(res.budget_used, 0);
 	bpfx_prog_destroy(p);
 
-	/* calls count: helper calls, and local calls but those to a leaf (10:
-	 * no call in it) */
+	/* calls count: helper calls, and local calls but those to a leaf (the
+	 * function at 10 is one unless it calls a helper itself) */
 	struct bpfx_insn calls[] = {MOV64K(1, 1), MOV64K(2, 2), MOV64K(3, 3), MOV64K(4, 4), MOV64K(5, 5),
 				    CALL(1), MOV64X(6, 0), CALL_LOCAL(2), ALU64X(ADD, 0, 6), EXIT,
-				    /* 10 */ MOV64K(0, 100), EXIT};
-	p = load(vm, calls, N(calls), BPFX_LOAD_TRUSTED);
-	res = SAME(p, NULL, 0, 1);
-	CHECK_EQ_U64(res.status, 0);
-	CHECK_EQ_U64(res.r0, 115);
-	CHECK_EQ_U64(res.budget_used, 1);
-	bpfx_prog_destroy(p);
-	/* the same with a helper call in the function: the local call counts */
-	struct bpfx_insn calls2[] = {MOV64K(1, 1), MOV64K(2, 2), MOV64K(3, 3), MOV64K(4, 4), MOV64K(5, 5),
-				     CALL(1), MOV64X(6, 0), CALL_LOCAL(2), ALU64X(ADD, 0, 6), EXIT,
-				     /* 10 */ CALL(1), MOV64K(0, 100), EXIT};
-	p = load(vm, calls2, N(calls2), BPFX_LOAD_TRUSTED);
-	res = SAME(p, NULL, 0, 3);
-	CHECK_EQ_U64(res.status, 0);
-	CHECK_EQ_U64(res.r0, 115);
-	CHECK_EQ_U64(res.budget_used, 3);
-	res = SAME(p, NULL, 0, 2);
-	CHECK_EQ_U64(res.status, BPFX_E_BUDGET);
-	CHECK_EQ_U64(res.insn, 10);
-	res = SAME(p, NULL, 0, 1);
-	CHECK_EQ_U64(res.status, BPFX_E_BUDGET);
-	CHECK_EQ_U64(res.insn, 7);
-	bpfx_prog_destroy(p);
+				    /* 10 */ CALL(1), MOV64K(0, 100), EXIT};
+	for (int leaf = 0; leaf <= 1; leaf++) {
+		calls[10] = leaf ? (struct bpfx_insn)MOV64K(0, 0) : (struct bpfx_insn)CALL(1);
+		p = load(vm, calls, N(calls), BPFX_LOAD_TRUSTED);
+		res = SAME(p, NULL, 0, leaf ? 1 : 3);
+		CHECK_EQ_U64(res.status, 0);
+		CHECK_EQ_U64(res.r0, 115);
+		CHECK_EQ_U64(res.budget_used, leaf ? 1 : 3);
+		for (uint64_t b = 1; b <= 2 && !leaf; b++) { /* the local call at 7 counts, then 10 */
+			res = SAME(p, NULL, 0, b);
+			CHECK_EQ_U64(res.status, BPFX_E_BUDGET);
+			CHECK_EQ_U64(res.insn, b == 1 ? 7 : 10);
+		}
+		bpfx_prog_destroy(p);
+	}
 	bpfx_vm_destroy(vm);
 }
 
