@@ -70,6 +70,21 @@ static inline bool bpfx_code_is64(uint8_t code)
 	return BPFX_CLASS(code) == BPFX_CLS_ALU64 || BPFX_CLASS(code) == BPFX_CLS_JMP;
 }
 
+/* Slot i's jump target (off or gotol's imm), with calls also a local call's
+ * or code address's target; -1 if none (and for an lddw's second slot,
+ * ops[i] < 0). */
+static inline int64_t bpfx_insn_target(const struct bpfx_insn *insns, const int16_t *ops, size_t i, bool calls)
+{
+	if (ops[i] < 0)
+		return -1;
+	const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
+	if (o->off == BPFX_USE_JMP)
+		return (int64_t)i + 1 + insns[i].off;
+	if (o->imm == BPFX_USE_JMP || (calls && o->imm == BPFX_USE_CALL))
+		return (int64_t)i + 1 + insns[i].imm;
+	return -1;
+}
+
 /* leaf[t] = 1 for each function entry t (slot 0, local call and code
  * address targets) whose function is a leaf: no call of any kind, no gotox,
  * every jump inside it, and it does not fall into the next function (see

@@ -27,17 +27,6 @@ static bool is_call_or_gotox(int op)
 	}
 }
 
-/* Slot i's jump or call target, or -1. */
-static int64_t target_of(const struct bpfx_insn *insns, const int16_t *ops, size_t i)
-{
-	const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
-	if (o->off == BPFX_USE_JMP)
-		return (int64_t)i + 1 + insns[i].off;
-	if (o->imm == BPFX_USE_JMP || o->imm == BPFX_USE_CALL)
-		return (int64_t)i + 1 + insns[i].imm;
-	return -1;
-}
-
 int bpfx_leaf_functions(const struct bpfx_insn *insns, const int16_t *ops, size_t count, uint8_t *leaf)
 {
 	if (!count)
@@ -49,7 +38,7 @@ int bpfx_leaf_functions(const struct bpfx_insn *insns, const int16_t *ops, size_
 	for (size_t i = 0; i < count; i++) {
 		if (ops[i] != BPFX_OP_CALL_LOCAL && ops[i] != BPFX_OP_LDDW_CODE_ADDR)
 			continue;
-		int64_t t = target_of(insns, ops, i);
+		int64_t t = bpfx_insn_target(insns, ops, i, true);
 		if (t >= 0 && (size_t)t < count)
 			entry[t] = 1;
 	}
@@ -67,7 +56,7 @@ int bpfx_leaf_functions(const struct bpfx_insn *insns, const int16_t *ops, size_
 			if (is_call_or_gotox(ops[i])) {
 				ok = false;
 			} else if (BPFX_CLASS(insns[i].code) == BPFX_CLS_JMP || BPFX_CLASS(insns[i].code) == BPFX_CLS_JMP32) {
-				int64_t d = target_of(insns, ops, i);
+				int64_t d = bpfx_insn_target(insns, ops, i, true);
 				ok = d < 0 || (d >= (int64_t)t && d < (int64_t)end);
 			}
 		}

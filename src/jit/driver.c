@@ -67,18 +67,6 @@ static uint64_t blind_key(uint64_t given)
 	return k;
 }
 
-int64_t bpfx_jit_target(const struct bpfx_insn *insns, const int16_t *ops, size_t i, bool calls)
-{
-	if (ops[i] < 0)
-		return -1;
-	const struct bpfx_op_desc *o = &bpfx_op_table[ops[i]];
-	if (o->off == BPFX_USE_JMP)
-		return (int64_t)i + 1 + insns[i].off;
-	if (o->imm == BPFX_USE_JMP || (calls && o->imm == BPFX_USE_CALL))
-		return (int64_t)i + 1 + insns[i].imm;
-	return -1;
-}
-
 bool bpfx_jit_falls_through(const int16_t *ops, size_t i)
 {
 	if (ops[i] < 0)

@@ -58,9 +58,7 @@ enum bpfx_jit_pass_result {
 typedef enum bpfx_jit_pass_result (*bpfx_jit_pass_fn)(void *backend, int pass,
 						      bool long_branches);
 
-/* The slot that the jump at slot i goes to (with `calls`, also the target
- * of a local call or a code address), or -1 if slot i has none. */
-int64_t bpfx_jit_target(const struct bpfx_insn *insns, const int16_t *ops, size_t i, bool calls);
+/* (A slot's jump target: bpfx_insn_target in isa_internal.h.) */
 
 /* Whether the code after slot i can be reached by falling out of it. */
 bool bpfx_jit_falls_through(const int16_t *ops, size_t i);

@@ -808,7 +808,7 @@ static void plan_saves(struct jit *j, bool gotox)
 			mask |= FN_R10;
 		if (o->src == BPFX_USE_RW && x->src >= 6 && x->src <= 9)
 			mask |= 1u << (x->src - 6);
-		int64_t t = bpfx_jit_target(j->insns, j->ops, i, false);
+		int64_t t = bpfx_insn_target(j->insns, j->ops, i, false);
 		if (t >= 0 && (t < (int64_t)start || t >= (int64_t)end))
 			all = true; /* leaves its function */
 	}
@@ -1333,7 +1333,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 		goto fail;
 	}
 	for (size_t i = 0; i < count; i++) {
-		int64_t t = bpfx_jit_target(insns, ops, i, false);
+		int64_t t = bpfx_insn_target(insns, ops, i, false);
 		if (t >= 0 && t <= (int64_t)i && ops[i] != BPFX_OP_GOTOX)
 			j->loop_end[t] = (uint32_t)i + 1;
 	}
@@ -1353,7 +1353,7 @@ int bpfx_jit_compile(const struct bpfx_diag *d, const struct bpfx_insn *insns, s
 			goto fail;
 		}
 		for (size_t i = 0; i < count; i++) {
-			int64_t t = bpfx_jit_target(insns, ops, i, true);
+			int64_t t = bpfx_insn_target(insns, ops, i, true);
 			if (t >= 0)
 				j->is_target[t] = 1;
 		}

@@ -359,7 +359,7 @@ void bpfx_x86_liveness(struct jit *j)
 			const struct bpfx_op_desc *o = &bpfx_op_table[j->ops[i]];
 			size_t next = i + (o->fmt == BPFX_FMT_LDDW ? 2 : 1);
 			uint16_t lo = 0, use, def;
-			int64_t t = bpfx_jit_target(j->insns, j->ops, i, false);
+			int64_t t = bpfx_insn_target(j->insns, j->ops, i, false);
 			if (t >= 0)
 				lo |= in[t];
 			if (j->ops[i] != BPFX_OP_EXIT && j->ops[i] != BPFX_OP_JA && j->ops[i] != BPFX_OP_JA32 &&
@@ -610,7 +610,7 @@ int bpfx_x86_plan_clamps(struct jit *j)
 	for (size_t k = 0; k < n; k++) {
 		if (j->ops[k] < 0)
 			continue;
-		int64_t t = bpfx_jit_target(j->insns, j->ops, k, true);
+		int64_t t = bpfx_insn_target(j->insns, j->ops, k, true);
 		if (t >= 0 && t <= (int64_t)n)
 			into[t]++;
 	}

@@ -85,7 +85,7 @@ static bool back_edge(const struct jit *j, struct unroll *u)
 	bool test;
 	u->eb = (uint32_t)e;
 	if (is_ja(op) && e >= h + 2 && !j->is_target[e] && !j->is_target[e - 1] && j->ops[e - 2] >= 0 &&
-	    is_mov(j->ops[e - 1]) && bpfx_jit_target(j->insns, j->ops, e - 2, false) == (int64_t)h) {
+	    is_mov(j->ops[e - 1]) && bpfx_insn_target(j->insns, j->ops, e - 2, false) == (int64_t)h) {
 		int cc = bpfx_x86_jcc_of((enum bpfx_op)j->ops[e - 2], &test);
 		if (cc >= 0) { /* if c goto h; mov dst, v; goto h: cmov, then on */
 			const struct bpfx_insn *x = &j->insns[e - 2];
@@ -152,7 +152,7 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 	for (size_t e = j->count; e-- > 0;) { /* (from the end: the longest loop of a head first) */
 		if (j->ops[e] < 0)
 			continue;
-		int64_t t = bpfx_jit_target(j->insns, j->ops, e, false);
+		int64_t t = bpfx_insn_target(j->insns, j->ops, e, false);
 		enum bpfx_op op = (enum bpfx_op)j->ops[e];
 		if (t < 0 || t > (int64_t)e || op == BPFX_OP_GOTOX || op == BPFX_OP_MAY_GOTO)
 			continue;
@@ -168,12 +168,12 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 				ok = false;
 				break;
 			}
-			int64_t ti = bpfx_jit_target(j->insns, j->ops, i, false);
+			int64_t ti = bpfx_insn_target(j->insns, j->ops, i, false);
 			if (i < e && ti >= 0) {
 				if (ti <= (int64_t)i && (size_t)ti != h)
 					ok = false; /* another loop inside */
 				else if ((size_t)ti == h && i + 2 < e && is_ja(j->ops[i + 2]) &&
-					 bpfx_jit_target(j->insns, j->ops, i + 2, false) == (int64_t)h)
+					 bpfx_insn_target(j->insns, j->ops, i + 2, false) == (int64_t)h)
 					ok = false; /* (`if c goto h; mov; goto h` is one pattern: only as eb) */
 				else if (ti > (int64_t)e)
 					ok = add_out(out, &nout, (uint32_t)ti);
@@ -190,7 +190,7 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 			for (size_t i = e + 1; i <= last && !inner; i++) {
 				if (j->ops[i] < 0)
 					continue;
-				int64_t ti = bpfx_jit_target(j->insns, j->ops, i, false);
+				int64_t ti = bpfx_insn_target(j->insns, j->ops, i, false);
 				inner = ti >= 0 && ti <= (int64_t)i && (size_t)ti != h;
 			}
 			ok = inner;
@@ -210,7 +210,7 @@ int bpfx_x86_plan_unroll(struct jit *j, size_t *extra_bytes)
 		 * it is taken once per call. */
 		int ways = exits;
 		for (size_t i = h; i < u.eb; i++) {
-			int64_t ti = j->ops[i] < 0 ? -1 : bpfx_jit_target(j->insns, j->ops, i, false);
+			int64_t ti = j->ops[i] < 0 ? -1 : bpfx_insn_target(j->insns, j->ops, i, false);
 			ways += ti > (int64_t)e && !bpfx_x86_reaches_exit(j, (size_t)ti);
 		}
 		u.k = ways <= 1 ? UNROLL_KMAX : 2;
